@@ -1,0 +1,105 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.roles import Perm
+from accounts.serializers import (
+    CompanySerializer,
+    CompanyUpdateSerializer,
+    MemberCreatedSerializer,
+    MemberCreateSerializer,
+    MemberRoleSerializer,
+    MemberSerializer,
+    MeSerializer,
+    MyCompanySerializer,
+)
+from accounts.tenancy import CompanyMember
+
+
+class CompanyAPIView(APIView):
+    """Base of every API view that acts for one company (resolved by CompanyMember)."""
+
+    permission_classes = [IsAuthenticated, CompanyMember]
+    required_perms: dict[str, Perm] = {}
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer, summary="The signed-in user and their companies")
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class MyCompanyListView(ListAPIView):
+    serializer_class = MyCompanySerializer
+
+    def get_queryset(self):
+        return selectors.membership_list_for_user(user=self.request.user)
+
+
+class CurrentCompanyView(CompanyAPIView):
+    required_perms = {"PATCH": Perm.COMPANY_SETTINGS}
+
+    @extend_schema(responses=CompanySerializer, summary="The company named by X-Company")
+    def get(self, request):
+        return Response(CompanySerializer(request.company).data)
+
+    @extend_schema(
+        request=CompanyUpdateSerializer, responses=CompanySerializer, summary="Change company settings"
+    )
+    def patch(self, request):
+        payload = CompanyUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        company = services.company_update(company=request.company, by=request.user, **payload.validated_data)
+        return Response(CompanySerializer(company).data)
+
+
+class MemberListView(CompanyAPIView):
+    required_perms = {"GET": Perm.MEMBERS_MANAGE, "POST": Perm.MEMBERS_MANAGE}
+
+    @extend_schema(responses=MemberSerializer(many=True), summary="The company's members")
+    def get(self, request):
+        members = selectors.member_list(company=request.company)
+        return Response(MemberSerializer(members, many=True).data)
+
+    @extend_schema(
+        request=MemberCreateSerializer,
+        responses={201: MemberCreatedSerializer},
+        summary="Give a user a role, creating the account when the username is new",
+    )
+    def post(self, request):
+        payload = MemberCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        added = services.member_add(company=request.company, by=request.user, **payload.validated_data)
+        body = {**MemberSerializer(added.membership).data, "generated_password": added.password}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(CompanyAPIView):
+    required_perms = {
+        "GET": Perm.MEMBERS_MANAGE,
+        "PATCH": Perm.MEMBERS_MANAGE,
+        "DELETE": Perm.MEMBERS_MANAGE,
+    }
+
+    @extend_schema(responses=MemberSerializer, summary="One member")
+    def get(self, request, membership_id: int):
+        membership = selectors.member_get(company=request.company, membership_id=membership_id)
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(request=MemberRoleSerializer, responses=MemberSerializer, summary="Change a role")
+    def patch(self, request, membership_id: int):
+        membership = selectors.member_get(company=request.company, membership_id=membership_id)
+        payload = MemberRoleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.member_set_role(membership=membership, role=payload.validated_data["role"], by=request.user)
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(responses={204: None}, summary="Remove a member from the company")
+    def delete(self, request, membership_id: int):
+        membership = selectors.member_get(company=request.company, membership_id=membership_id)
+        services.member_remove(membership=membership, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,14 @@
+from accounts.roles import Perm
+from accounts.tenancy import page_membership, user_memberships
+
+
+def current_company(request):
+    """The header's company switcher and the permissions the menus are drawn from."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    membership = page_membership(request)
+    return {
+        "current_membership": membership,
+        "memberships": user_memberships(request),
+        "company_perms": {perm.value for perm in Perm if membership and membership.allows(perm)},
+    }

@@ -1,0 +1,53 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from accounts.services import MAX_SYNC_LAG_DAYS
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, each message on its own field."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class CompanySettingsForm(forms.Form):
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    tin = forms.CharField(
+        label=_("Taxpayer ID (统一社会信用代码)"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    accept_tin_warning = forms.BooleanField(
+        label=_("I confirm this taxpayer ID is printed exactly so on the business licence, "
+                "although its check character does not add up."),
+        required=False,
+    )
+    sync_lag_days = forms.IntegerField(
+        label=_("Bureau sync lag (days)"),
+        min_value=0,
+        max_value=MAX_SYNC_LAG_DAYS,
+        help_text=_("An invoice younger than this is 'pending sync' rather than 'missing' when "
+                    "it is not yet in the bureau's data."),
+    )
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CLERK)
+    email = forms.EmailField(label=_("E-mail (new account)"), required=False)
+    password = forms.CharField(
+        label=_("Initial password (new account)"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to have one generated and shown once."),
+    )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class LanguageMiddleware:
+    """Pages speak Simplified Chinese unless the user switched to English (the language cookie).
+    The API also honours Accept-Language, which is how an integrator asks for English."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = self.language_for(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+    @staticmethod
+    def language_for(request) -> str:
+        supported = {code for code, _name in settings.LANGUAGES}
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in supported:
+            return chosen
+        if request.path_info.startswith("/api/"):
+            return translation.get_language_from_request(request)
+        return settings.LANGUAGE_CODE

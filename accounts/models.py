@@ -1,0 +1,86 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Perm, Role, role_allows
+from invoices.fapiao import TinCheck, check_tin
+
+
+class User(AbstractUser):
+    """A person who logs in. Custom from the first migration, so fields can be added later."""
+
+
+class Company(models.Model):
+    """A taxpayer whose books are kept here."""
+
+    name = models.CharField(_("name"), max_length=200)
+    tin = models.CharField(_("taxpayer ID"), max_length=20, unique=True)
+    tin_warning_accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("check-character warning accepted by"),
+    )
+    tin_warning_accepted_at = models.DateTimeField(
+        _("check-character warning accepted at"), null=True, blank=True
+    )
+    sync_lag_days = models.PositiveSmallIntegerField(
+        _("bureau sync lag (days)"), default=3, validators=[MaxValueValidator(60)],
+        help_text=_("How many days after issue an invoice may still be missing from the bureau's data."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+
+    def __str__(self):
+        return f"{self.name} ({self.tin})"
+
+    @cached_property
+    def tin_check(self) -> TinCheck:
+        return check_tin(self.tin)
+
+
+class CompanyQuerySet(models.QuerySet):
+    def of(self, company: Company):
+        return self.filter(company=company)
+
+
+class CompanyOwned(models.Model):
+    """Base of every model holding one company's data. Read it through selectors that take the
+    company (`Model.objects.of(company)`), never unscoped from a view."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Membership(CompanyOwned):
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("company")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "user"], name="membership_unique_user")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} @ {self.company} ({self.role})"
+
+    def allows(self, perm: Perm) -> bool:
+        return role_allows(self.role, perm)

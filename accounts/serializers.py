@@ -1,0 +1,85 @@
+from rest_framework import serializers
+
+from accounts.models import Company, Membership, User
+from accounts.roles import Role
+from accounts.selectors import membership_list_for_user
+from accounts.services import MAX_SYNC_LAG_DAYS
+from accounts.tin import tin_message
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    tin_status = serializers.SerializerMethodField(help_text="uscc, uscc_bad_check or legacy")
+    tin_warning = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Company
+        fields = ["name", "tin", "tin_status", "tin_warning", "sync_lag_days"]
+
+    def get_tin_status(self, company: Company) -> str:
+        return company.tin_check.kind.value
+
+    def get_tin_warning(self, company: Company) -> str | None:
+        message = tin_message(company.tin_check)
+        return str(message) if message else None
+
+
+class CompanyUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    tin = serializers.CharField(max_length=40, required=False)
+    sync_lag_days = serializers.IntegerField(min_value=0, max_value=MAX_SYNC_LAG_DAYS, required=False)
+    accept_tin_warning = serializers.BooleanField(
+        default=False, help_text="Accept a taxpayer ID whose check character fails (early pilot codes)."
+    )
+
+
+class MyCompanySerializer(serializers.ModelSerializer):
+    """One of the user's companies, with the user's role in it."""
+
+    company = CompanySerializer()
+
+    class Meta:
+        model = Membership
+        fields = ["company", "role"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    companies = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "first_name", "last_name", "companies"]
+
+    def get_companies(self, user: User) -> list[dict]:
+        memberships = membership_list_for_user(user=user)
+        return MyCompanySerializer(memberships, many=True, context=self.context).data
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+    email = serializers.EmailField(source="user.email")
+    name = serializers.CharField(source="user.get_full_name")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "email", "name", "role", "created_at"]
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    email = serializers.EmailField(required=False, default="")
+    password = serializers.CharField(
+        required=False, default="", write_only=True, style={"input_type": "password"},
+        help_text="Initial password of a new account; generated and returned once when left out.",
+    )
+
+
+class MemberCreatedSerializer(MemberSerializer):
+    generated_password = serializers.CharField(allow_null=True)
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "generated_password"]
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)

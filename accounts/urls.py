@@ -1,0 +1,23 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/tokens/", views.tokens, name="tokens"),
+    path("accounts/tokens/<str:token_key>/revoke/", views.token_revoke, name="token_revoke"),
+    path("company/switch/", views.company_switch, name="company_switch"),
+    path("company/settings/", views.company_settings, name="company_settings"),
+    path("company/members/", views.members, name="members"),
+    path("company/members/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path("company/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+]

@@ -1,0 +1,155 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import CompanySettingsForm, MemberAddForm, MemberRoleForm, add_service_errors
+from accounts.roles import PERM_LABELS, Perm
+from accounts.tenancy import company_view, switch_company
+from accounts.tin import tin_message
+
+
+@company_view()
+def home(request):
+    membership = request.membership
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "company": request.company,
+            "tin_message": tin_message(request.company.tin_check),
+            "allowed": [label for perm, label in PERM_LABELS.items() if membership.allows(perm)],
+        },
+    )
+
+
+@require_POST
+@login_required
+def company_switch(request):
+    try:
+        company_id = int(request.POST.get("company", ""))
+    except ValueError:
+        raise Http404 from None
+    membership = switch_company(request, company_id)
+    if membership is None:
+        raise Http404
+    messages.success(request, _("Now working on %(name)s.") % {"name": membership.company.name})
+    return redirect("home")
+
+
+@company_view(Perm.COMPANY_SETTINGS)
+def company_settings(request):
+    company = request.company
+    form = CompanySettingsForm(
+        request.POST or None,
+        initial={"name": company.name, "tin": company.tin, "sync_lag_days": company.sync_lag_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.company_update(company=company, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Company settings saved."))
+            warning = tin_message(company.tin_check)
+            if warning:
+                messages.warning(request, warning)
+            return redirect("company_settings")
+    return render(
+        request,
+        "accounts/company_settings.html",
+        {
+            "form": form,
+            "company": company,
+            "tin_message": tin_message(company.tin_check),
+            "show_confirmation": form.has_error("tin", "tin_check_char")
+            or bool(form["accept_tin_warning"].value()),
+        },
+    )
+
+
+@company_view(Perm.MEMBERS_MANAGE)
+def members(request):
+    form = MemberAddForm(request.POST or None)
+    added = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.member_add(company=request.company, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            form = MemberAddForm()
+    return render(
+        request,
+        "accounts/members.html",
+        {"form": form, "added": added, "rows": _member_rows(request)},
+    )
+
+
+def _member_rows(request) -> list[dict]:
+    return [
+        {"membership": membership, "form": MemberRoleForm(initial={"role": membership.role})}
+        for membership in selectors.member_list(company=request.company)
+    ]
+
+
+@require_POST
+@company_view(Perm.MEMBERS_MANAGE)
+def member_role(request, membership_id: int):
+    membership = selectors.member_get(company=request.company, membership_id=membership_id)
+    form = MemberRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_set_role(
+                membership=membership, role=form.cleaned_data["role"], by=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if request.headers.get("HX-Request"):
+        return render(
+            request, "accounts/member_row.html", {"row": {"membership": membership, "form": form}}
+        )
+    for error in form.non_field_errors():
+        messages.error(request, error)
+    return redirect("members")
+
+
+@require_POST
+@company_view(Perm.MEMBERS_MANAGE)
+def member_remove(request, membership_id: int):
+    membership = selectors.member_get(company=request.company, membership_id=membership_id)
+    try:
+        services.member_remove(membership=membership, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, _("%(username)s was removed from this company.")
+            % {"username": membership.user.username},
+        )
+    return redirect("members")
+
+
+@login_required
+def tokens(request):
+    new_key = None
+    if request.method == "POST":
+        _token, new_key = services.token_create(user=request.user)
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": selectors.token_list(user=request.user), "new_key": new_key},
+    )
+
+
+@require_POST
+@login_required
+def token_revoke(request, token_key: str):
+    if not services.token_revoke(user=request.user, token_key=token_key):
+        raise Http404
+    messages.success(request, _("The token was revoked; programs using it are now refused."))
+    return redirect("tokens")

@@ -1,0 +1,20 @@
+"""The Celery app. Its settings are the CELERY_* names in config/settings.py.
+
+With REDIS_URL unset the app runs every task in-process (the embedded mode); otherwise tasks go
+to Redis for a worker. Periodic tasks live in BEAT_SCHEDULE, each with an `expires` shorter than
+its period, so a worker that was offline does not wake up to a pile of stale runs;
+django-celery-beat keeps them in the database, where admins can pause or reschedule them.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("fapiao_desk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+BEAT_SCHEDULE: dict[str, dict] = {}
+app.conf.beat_schedule = BEAT_SCHEDULE

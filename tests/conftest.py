@@ -1,0 +1,88 @@
+"""Fixtures shared by every test: the three people of every tenancy test and their companies.
+
+alice is admin of company A (and, where a test needs it, of a second company), bob is a clerk
+of A, charlie is admin of company B and should see nothing of A."""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, User
+from accounts.roles import Role
+from accounts.services import company_create
+
+PASSWORD = "correct-horse-battery-staple"
+TIN_A = "91310115MA1K4D8X0B"
+TIN_B = "91110108MA01A2B3CF"
+TIN_A2 = "91440300MA5F0E1D2M"
+
+
+def make_member(username: str, company, role: str) -> User:
+    user = User.objects.filter(username=username).first() or User.objects.create_user(
+        username, f"{username}@example.com", PASSWORD
+    )
+    Membership.objects.create(company=company, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def company_a(db):
+    return company_create(name="甲商贸有限公司", tin=TIN_A)
+
+
+@pytest.fixture
+def company_b(db):
+    return company_create(name="乙科技有限公司", tin=TIN_B)
+
+
+@pytest.fixture
+def alice(company_a):
+    return make_member("alice", company_a, Role.ADMIN)
+
+
+@pytest.fixture
+def bob(company_a):
+    return make_member("bob", company_a, Role.CLERK)
+
+
+@pytest.fixture
+def charlie(company_b):
+    return make_member("charlie", company_b, Role.ADMIN)
+
+
+@pytest.fixture
+def company_a2(alice):
+    """A second company of alice's (a bookkeeping firm keeps several clients' books)."""
+    company = company_create(name="丙咨询有限公司", tin=TIN_A2)
+    Membership.objects.create(company=company, user=alice, role=Role.ADMIN)
+    return company
+
+
+@pytest.fixture
+def browser_as(db):
+    """A page client signed in as the given user."""
+
+    def signed_in(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def api_as(db):
+    """An API client signed in (session) as the given user."""
+
+    def signed_in(user: User) -> APIClient:
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return signed_in
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing with the production cost makes every login take a quarter of a second."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
