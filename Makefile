@@ -30,6 +30,7 @@ run: system-run $(VENV)/.deps-run static/vendor/.installed $(MO)
 	PY=$(PY) PORT=$(PORT) scripts/run-embedded
 
 test: system-test services $(VENV)/.deps-dev static/vendor/.installed $(MO)
+	$(TEST_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: services $(VENV)/.deps-dev static/vendor/.installed $(MO)

@@ -50,4 +50,3 @@ def demo_roles() -> dict[str, str]:
     for username, tin, role in DEMO_ROLES:
         described.setdefault(username, []).append(f"{role} @ {DEMO_COMPANIES[tin]}")
     return {username: ", ".join(parts) for username, parts in described.items()}
-

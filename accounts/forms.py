@@ -23,16 +23,20 @@ class CompanySettingsForm(forms.Form):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
     accept_tin_warning = forms.BooleanField(
-        label=_("I confirm this taxpayer ID is printed exactly so on the business licence, "
-                "although its check character does not add up."),
+        label=_(
+            "I confirm this taxpayer ID is printed exactly so on the business licence, "
+            "although its check character does not add up."
+        ),
         required=False,
     )
     sync_lag_days = forms.IntegerField(
         label=_("Bureau sync lag (days)"),
         min_value=0,
         max_value=MAX_SYNC_LAG_DAYS,
-        help_text=_("An invoice younger than this is 'pending sync' rather than 'missing' when "
-                    "it is not yet in the bureau's data."),
+        help_text=_(
+            "An invoice younger than this is 'pending sync' rather than 'missing' when "
+            "it is not yet in the bureau's data."
+        ),
     )
 
 

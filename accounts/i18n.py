@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 BOTH_LANGUAGES = ("zh-hans", "en")
@@ -15,3 +16,7 @@ def in_both_languages(render: Callable[[], str]) -> str:
         if text not in texts:
             texts.append(text)
     return " / ".join(texts)
+
+
+def error_in_both_languages(error: ValidationError) -> str:
+    return in_both_languages(lambda: "; ".join(error.messages))

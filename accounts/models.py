@@ -18,14 +18,20 @@ class Company(models.Model):
     name = models.CharField(_("name"), max_length=200)
     tin = models.CharField(_("taxpayer ID"), max_length=20, unique=True)
     tin_warning_accepted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("check-character warning accepted by"),
     )
     tin_warning_accepted_at = models.DateTimeField(
         _("check-character warning accepted at"), null=True, blank=True
     )
     sync_lag_days = models.PositiveSmallIntegerField(
-        _("bureau sync lag (days)"), default=3, validators=[MaxValueValidator(60)],
+        _("bureau sync lag (days)"),
+        default=3,
+        validators=[MaxValueValidator(60)],
         help_text=_("How many days after issue an invoice may still be missing from the bureau's data."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -73,9 +79,7 @@ class Membership(CompanyOwned):
     created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["company", "user"], name="membership_unique_user")
-        ]
+        constraints = [models.UniqueConstraint(fields=["company", "user"], name="membership_unique_user")]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
 

@@ -69,7 +69,10 @@ class MemberCreateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     email = serializers.EmailField(required=False, default="")
     password = serializers.CharField(
-        required=False, default="", write_only=True, style={"input_type": "password"},
+        required=False,
+        default="",
+        write_only=True,
+        style={"input_type": "password"},
         help_text="Initial password of a new account; generated and returned once when left out.",
     )
 

@@ -28,9 +28,7 @@ def user_memberships(request) -> list[Membership]:
     """The signed-in user's memberships, read once per request."""
     if not hasattr(request, "_memberships"):
         user = request.user
-        request._memberships = (
-            list(membership_list_for_user(user=user)) if user.is_authenticated else []
-        )
+        request._memberships = list(membership_list_for_user(user=user)) if user.is_authenticated else []
     return request._memberships
 
 
@@ -98,8 +96,11 @@ def api_membership(request) -> Membership:
     if not memberships:
         raise NotFound(_("You are not a member of any company."), code="no_company")
     raise ValidationError(
-        {COMPANY_HEADER: [_("You belong to several companies: name one in the X-Company header "
-                            "(its taxpayer ID).")]},
+        {
+            COMPANY_HEADER: [
+                _("You belong to several companies: name one in the X-Company header (its taxpayer ID).")
+            ]
+        },
         code="company_required",
     )
 

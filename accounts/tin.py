@@ -15,9 +15,7 @@ MESSAGES = {
         "%(tin)s contains %(chars)s: a 统一社会信用代码 uses only digits and capital letters "
         "other than I, O, S, V and Z."
     ),
-    TinProblem.LAYOUT: _(
-        "In %(tin)s, characters 3 to 8 should be the six digits of an area code."
-    ),
+    TinProblem.LAYOUT: _("In %(tin)s, characters 3 to 8 should be the six digits of an area code."),
     TinProblem.CHECK_CHAR: _(
         "The check character of %(tin)s does not add up: by GB 32100 the last character would be "
         "%(expected)s. Some codes from the early pilot fail this check and are real; confirm only "

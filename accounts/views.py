@@ -104,15 +104,11 @@ def member_role(request, membership_id: int):
     form = MemberRoleForm(request.POST)
     if form.is_valid():
         try:
-            services.member_set_role(
-                membership=membership, role=form.cleaned_data["role"], by=request.user
-            )
+            services.member_set_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
         except ValidationError as error:
             add_service_errors(form, error)
     if request.headers.get("HX-Request"):
-        return render(
-            request, "accounts/member_row.html", {"row": {"membership": membership, "form": form}}
-        )
+        return render(request, "accounts/member_row.html", {"row": {"membership": membership, "form": form}})
     for error in form.non_field_errors():
         messages.error(request, error)
     return redirect("members")
@@ -128,8 +124,8 @@ def member_remove(request, membership_id: int):
         messages.error(request, error.messages[0])
     else:
         messages.success(
-            request, _("%(username)s was removed from this company.")
-            % {"username": membership.user.username},
+            request,
+            _("%(username)s was removed from this company.") % {"username": membership.user.username},
         )
     return redirect("members")
 

@@ -35,7 +35,7 @@ class Env:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip() or None
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_name}: {exc.strerror}")
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_name}: {exc.strerror}") from None
 
     def text(self, name: str, default: str | None = None) -> str | None:
         value = self.raw(name)

@@ -34,7 +34,7 @@ def normalize_id(value: str) -> str:
 
 def uscc_check_char(first17: str) -> str:
     """The 18th character of a 统一社会信用代码 whose first 17 characters are given."""
-    total = sum(USCC_CHARS.index(char) * weight for char, weight in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_CHARS.index(char) * weight for char, weight in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_CHARS[(31 - total % 31) % 31]
 
 

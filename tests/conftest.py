@@ -86,3 +86,55 @@ def api_as(db):
 def fast_password_hashing(settings):
     """Hashing with the production cost makes every login take a quarter of a second."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker on the test Redis, using the test database, for tests of task
+    behaviour. Yields the worker's name once it answers a ping; stopped afterwards."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    from config.celery import app
+
+    name = f"test-{os.getpid()}@{tmp_path.name}"
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-n",
+            name,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ],
+        env=env,
+        stdout=(tmp_path / "worker.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the worker did not start:\n" + (tmp_path / "worker.log").read_text())
+        yield name
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)

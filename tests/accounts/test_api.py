@@ -10,7 +10,8 @@ def test_me_lists_the_users_companies_and_roles(alice, company_a, company_a2, ap
     body = api_as(alice).get("/api/me/").json()
     assert body["username"] == "alice"
     assert {(c["company"]["tin"], c["role"]) for c in body["companies"]} == {
-        (TIN_A, "admin"), (TIN_A2, "admin"),
+        (TIN_A, "admin"),
+        (TIN_A2, "admin"),
     }
 
 

@@ -67,9 +67,12 @@ def test_a_user_without_a_company_is_told_to_ask_an_admin(django_user_model, bro
     assert "您还不是任何公司的成员" in response.text
 
 
-def test_alice_switches_companies_and_sees_only_each_ones_members(alice, bob, company_a, company_a2, browser_as):
+def test_alice_switches_companies_and_sees_only_each_ones_members(
+    alice, bob, company_a, company_a2, browser_as
+):
     dora = Membership.objects.create(
-        company=company_a2, role=Role.CLERK,
+        company=company_a2,
+        role=Role.CLERK,
         user=type(alice).objects.create_user("dora", password=PASSWORD),
     ).user
     client = browser_as(alice)
@@ -163,7 +166,9 @@ def test_settings_ask_to_confirm_a_failing_check_character(alice, company_a, bro
     assert accepted.status_code == 302
     company_a.refresh_from_db()
     assert (company_a.tin, company_a.sync_lag_days, company_a.tin_warning_accepted_by) == (
-        "91350100M0001TGQXM", 5, alice,
+        "91350100M0001TGQXM",
+        5,
+        alice,
     )
 
 

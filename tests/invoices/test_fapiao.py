@@ -41,7 +41,12 @@ def test_it_warns_on_the_pilot_codes_that_fail_the_checksum(tin, expected):
 
 @pytest.mark.parametrize(
     "raw",
-    ["91110000600037341l", " 9111 0000 6000 3734 1L ", "９１１１００００６０００３７３４１Ｌ", "91110000600037341L\x00"],
+    [
+        "91110000600037341l",
+        " 9111 0000 6000 3734 1L ",
+        "９１１１００００６０００３７３４１Ｌ",
+        "91110000600037341L\x00",
+    ],
 )
 def test_it_normalises_case_spaces_and_full_width(raw):
     check = check_tin(raw)

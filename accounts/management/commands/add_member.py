@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
-from accounts.i18n import in_both_languages
+from accounts.i18n import error_in_both_languages, in_both_languages
 from accounts.roles import Role
 from accounts.services import member_add
 from invoices.fapiao import normalize_id
@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 company=found, username=username, role=role, password=password, email=email, by=None
             )
         except ValidationError as error:
-            raise CommandError(in_both_languages(lambda: "; ".join(error.messages))) from None
+            raise CommandError(error_in_both_languages(error)) from None
         account = "new user" if added.user_created else "existing user"
         self.stdout.write(f"added {account} {username} to {found.name} ({found.tin}) as {role}")
         if added.password:

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.i18n import in_both_languages
+from accounts.i18n import error_in_both_languages, in_both_languages
 from accounts.services import company_create
 from accounts.tin import tin_message
 
@@ -22,9 +22,7 @@ class Command(BaseCommand):
         try:
             company = company_create(name=name, tin=tin, accept_tin_warning=accept_tin_warning)
         except ValidationError as error:
-            raise CommandError(in_both_languages(lambda: "; ".join(error.messages))) from None
+            raise CommandError(error_in_both_languages(error)) from None
         self.stdout.write(f"created company {company.name} ({company.tin}), id {company.pk}")
         if company.tin_check.problem:
-            self.stdout.write(
-                self.style.WARNING(in_both_languages(lambda: tin_message(company.tin_check)))
-            )
+            self.stdout.write(self.style.WARNING(in_both_languages(lambda: tin_message(company.tin_check))))

@@ -1,0 +1,49 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import Env
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [("1", True), ("Yes", True), ("on", True), ("0", False), ("OFF", False)]
+)
+def test_it_reads_booleans(raw, value):
+    assert Env({"DEBUG": raw}).boolean("DEBUG", default=not value) is value
+
+
+def test_an_empty_value_counts_as_unset():
+    assert Env({"DEBUG": " "}).boolean("DEBUG", default=True) is True
+
+
+def test_a_secret_can_come_from_a_file(tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("from-a-file\n")
+    assert Env({"SECRET_KEY_FILE": str(secret)}).text("SECRET_KEY") == "from-a-file"
+
+
+def test_an_unreadable_secret_file_names_the_variable(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match=r"^SECRET_KEY_FILE: cannot read"):
+        Env({"SECRET_KEY_FILE": str(tmp_path / "missing")}).text("SECRET_KEY")
+
+
+def test_a_list_with_an_empty_item_is_refused():
+    with pytest.raises(ImproperlyConfigured, match=r"^ALLOWED_HOSTS: "):
+        Env({"ALLOWED_HOSTS": "a.example.com,,b"}).comma_list("ALLOWED_HOSTS", default=[])
+
+
+def test_data_dir_must_be_a_directory(tmp_path):
+    plain_file = tmp_path / "file"
+    plain_file.write_text("")
+    with pytest.raises(ImproperlyConfigured, match=r"^DATA_DIR: .* is not a directory"):
+        Env({"DATA_DIR": str(plain_file)}).path("DATA_DIR", default=tmp_path)
+
+
+def test_a_postgres_url_must_name_its_database():
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_URL: the URL names no database"):
+        Env({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432"}).database("DATABASE_URL", default="")
+
+
+def test_a_database_url_does_not_echo_its_password():
+    with pytest.raises(ImproperlyConfigured) as caught:
+        Env({"DATABASE_URL": "mysql://root:hunter2@db/x"}).database("DATABASE_URL", default="")
+    assert "hunter2" not in str(caught.value)

@@ -1,0 +1,101 @@
+"""Every URL of the project, requested by nobody, alice (admin of A), bob (clerk of A) and
+charlie (admin of B): the status each gets, and charlie never sees anything of company A.
+
+A new URL pattern fails `test_every_url_is_in_the_table` until it is added here."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import Membership
+from accounts.services import token_create
+from tests.conftest import TIN_A
+
+PUBLIC = {"login", "logout", "set_language", "api_schema", "api_docs", "healthz"}
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    path: str
+    statuses: tuple[int, int, int, int]  # nobody, alice, bob, charlie
+    data: dict | None = None
+    company_header: bool = False
+
+
+CASES = [
+    Case("home", "get", "/", (302, 200, 200, 200)),
+    Case("password_change", "get", "/accounts/password/", (302, 200, 200, 200)),
+    Case("password_change_done", "get", "/accounts/password/done/", (302, 200, 200, 200)),
+    Case("tokens", "get", "/accounts/tokens/", (302, 200, 200, 200)),
+    Case("token_revoke", "post", "/accounts/tokens/{alice_token}/revoke/", (302, 302, 404, 404)),
+    Case("company_switch", "post", "/company/switch/", (302, 302, 302, 404), {"company": "{company_a}"}),
+    Case("company_settings", "get", "/company/settings/", (302, 200, 403, 200)),
+    Case("members", "get", "/company/members/", (302, 200, 403, 200)),
+    Case(
+        "member_role",
+        "post",
+        "/company/members/{bob_membership}/role/",
+        (302, 302, 403, 404),
+        {"role": "accountant"},
+    ),
+    Case("member_remove", "post", "/company/members/{bob_membership}/remove/", (302, 302, 403, 404)),
+    Case("api_me", "get", "/api/me/", (401, 200, 200, 200)),
+    Case("api_companies", "get", "/api/companies/", (401, 200, 200, 200)),
+    Case("api_company", "get", "/api/company/", (401, 200, 200, 404), company_header=True),
+    Case("api_members", "get", "/api/members/", (401, 200, 403, 404), company_header=True),
+    Case("api_member", "get", "/api/members/{bob_membership}/", (401, 200, 403, 404), company_header=True),
+    Case("api_member", "get", "/api/members/{bob_membership}/", (401, 200, 403, 404)),
+]
+PEOPLE = ["nobody", "alice", "bob", "charlie"]
+
+
+def url_names(resolver=None, namespace=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            yield from url_names(entry, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield entry.name
+
+
+def test_every_url_is_in_the_table():
+    assert set(url_names()) - PUBLIC == {case.name for case in CASES}
+
+
+@pytest.fixture
+def world(alice, bob, charlie, company_a):
+    token, _key = token_create(user=alice)
+    return {
+        "people": {"nobody": None, "alice": alice, "bob": bob, "charlie": charlie},
+        "values": {
+            "alice_token": token.token_key,
+            "company_a": company_a.pk,
+            "bob_membership": Membership.objects.get(user=bob, company=company_a).pk,
+        },
+        "company_a": company_a,
+    }
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.name}-{case.method}")
+def test_each_person_gets_what_their_role_allows_and_no_more(case, who, world):
+    client = Client()
+    user = world["people"][who]
+    if user is not None:
+        client.force_login(user)
+    values = world["values"]
+    data = {key: value.format(**values) for key, value in (case.data or {}).items()}
+    headers = {"HTTP_X_COMPANY": TIN_A} if case.company_header else {}
+    response = getattr(client, case.method)(case.path.format(**values), data, **headers)
+    assert response.status_code == case.statuses[PEOPLE.index(who)]
+    if who == "charlie":
+        body = response.content.decode()
+        assert world["company_a"].name not in body
+        assert "bob" not in body
+        if not case.company_header:  # an error may repeat the TIN charlie sent, nothing more
+            assert TIN_A not in body

@@ -1,0 +1,42 @@
+"""The layout rules of ARCHITECTURE.md that a reader could miss."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+APPS = ["accounts", "invoices", "ingest", "reconcile", "monitor"]
+PURE_MODULES = ["invoices/fapiao.py"]
+FRAMEWORKS = ("django", "rest_framework", "celery", "drf_spectacular")
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_pure_modules_import_no_framework(module):
+    frameworks = {name for name in imported_modules(BASE_DIR / module) if name.startswith(FRAMEWORKS)}
+    assert not frameworks
+
+
+VIEW_MODULES = [
+    path for app in APPS for path in (BASE_DIR / app).glob("*.py") if path.stem in {"views", "api"}
+]
+
+
+@pytest.mark.parametrize("module", VIEW_MODULES, ids=lambda path: str(path.relative_to(BASE_DIR)))
+def test_views_read_company_data_only_through_selectors(module):
+    unscoped = [
+        node.lineno
+        for node in ast.walk(ast.parse(module.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr == "objects"
+    ]
+    assert not unscoped, f"{module.name} uses a model manager directly on lines {unscoped}"

@@ -1,0 +1,79 @@
+"""The embedded server, started the way `make run` starts it (own data dir, free port)."""
+
+import http.cookiejar
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: int = 120) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited:\n{process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.mark.slow
+def test_the_embedded_server_shows_the_chinese_login_and_lets_alice_in(tmp_path):
+    port = free_port()
+    data_dir = tmp_path / "data"
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "DATA_DIR": str(data_dir),
+        "PORT": str(port),
+        "PY": sys.executable,
+    }
+    server = subprocess.Popen(
+        ["scripts/run-embedded"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        login_page = wait_for(f"{base}/accounts/login/", server)
+        assert "登录发票台" in login_page
+        assert (data_dir / "fapiao.sqlite3").exists()
+
+        password = json.loads((data_dir / "demo-logins.json").read_text())["alice"]
+        cookies = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+        browser.open(f"{base}/accounts/login/").read()
+        csrf = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": csrf, "username": "alice", "password": password}
+        ).encode()
+        with browser.open(f"{base}/accounts/login/", data=form) as response:
+            home = response.read().decode()
+            assert response.url == f"{base}/"
+        assert "北京示例科技有限公司" in home and "上海示例商贸有限公司" in home
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
