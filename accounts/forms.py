@@ -41,7 +41,9 @@ class CompanySettingsForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CLERK)
     email = forms.EmailField(label=_("E-mail (new account)"), required=False)
     password = forms.CharField(

@@ -13,7 +13,7 @@ from accounts.models import Membership
 from accounts.services import token_create
 from tests.conftest import TIN_A
 
-PUBLIC = {"login", "logout", "set_language", "api_schema", "api_docs", "healthz"}
+PUBLIC = {"login", "logout", "set_language", "api_schema", "api_docs", "healthz", "favicon"}
 
 
 @dataclass

@@ -196,3 +196,12 @@ def test_a_user_cannot_revoke_someone_elses_token(alice, charlie, browser_as):
     token_key = browser_as(alice).get(reverse("tokens")).context["tokens"][0].token_key
     assert browser_as(charlie).post(reverse("token_revoke", args=[token_key])).status_code == 404
     assert browser_as(alice).get(reverse("tokens")).context["tokens"]
+
+
+def test_pages_carry_a_strict_content_security_policy(db):
+    response = Client().get(reverse("login"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
