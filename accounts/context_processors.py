@@ -9,6 +9,6 @@ def current_company(request):
     membership = page_membership(request)
     return {
         "current_membership": membership,
-        "memberships": user_memberships(request),
+        "my_memberships": user_memberships(request),
         "company_perms": {perm.value for perm in Perm if membership and membership.allows(perm)},
     }

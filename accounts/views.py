@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import CompanySettingsForm, MemberAddForm, MemberRoleForm, add_service_errors
-from accounts.roles import PERM_LABELS, Perm
+from accounts.roles import PERM_LABELS, Perm, Role
 from accounts.tenancy import company_view, switch_company
 from accounts.tin import tin_message
 
@@ -86,15 +86,13 @@ def members(request):
     return render(
         request,
         "accounts/members.html",
-        {"form": form, "added": added, "rows": _member_rows(request)},
+        {
+            "form": form,
+            "added": added,
+            "members": selectors.member_list(company=request.company),
+            "role_choices": Role.choices,
+        },
     )
-
-
-def _member_rows(request) -> list[dict]:
-    return [
-        {"membership": membership, "form": MemberRoleForm(initial={"role": membership.role})}
-        for membership in selectors.member_list(company=request.company)
-    ]
 
 
 @require_POST
@@ -108,7 +106,11 @@ def member_role(request, membership_id: int):
         except ValidationError as error:
             add_service_errors(form, error)
     if request.headers.get("HX-Request"):
-        return render(request, "accounts/member_row.html", {"row": {"membership": membership, "form": form}})
+        return render(
+            request,
+            "accounts/member_row.html",
+            {"membership": membership, "role_choices": Role.choices, "row_errors": form.non_field_errors()},
+        )
     for error in form.non_field_errors():
         messages.error(request, error)
     return redirect("members")

@@ -58,28 +58,25 @@ def company_a2(alice):
     return company
 
 
-@pytest.fixture
-def browser_as(db):
-    """A page client signed in as the given user."""
-
-    def signed_in(user: User) -> Client:
-        client = Client()
+def signing_in(client_class):
+    def signed_in(user: User):
+        client = client_class()
         client.force_login(user)
         return client
 
     return signed_in
+
+
+@pytest.fixture
+def browser_as(db):
+    """A page client signed in as the given user."""
+    return signing_in(Client)
 
 
 @pytest.fixture
 def api_as(db):
     """An API client signed in (session) as the given user."""
-
-    def signed_in(user: User) -> APIClient:
-        client = APIClient()
-        client.force_login(user)
-        return client
-
-    return signed_in
+    return signing_in(APIClient)
 
 
 @pytest.fixture(autouse=True)

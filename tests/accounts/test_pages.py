@@ -78,11 +78,12 @@ def test_alice_switches_companies_and_sees_only_each_ones_members(
     client = browser_as(alice)
     client.post(reverse("company_switch"), {"company": company_a.pk})
     first = client.get(reverse("members"))
-    assert [r["membership"].user.username for r in first.context["rows"]] == ["alice", "bob"]
+    assert [m.user.username for m in first.context["members"]] == ["alice", "bob"]
+    assert [m.company for m in first.context["my_memberships"]] == [company_a2, company_a]
     switched = client.post(reverse("company_switch"), {"company": company_a2.pk}, follow=True)
     assert company_a2.name in switched.text
     second = client.get(reverse("members"))
-    assert [r["membership"].user.username for r in second.context["rows"]] == ["alice", dora.username]
+    assert [m.user.username for m in second.context["members"]] == ["alice", dora.username]
     assert "bob" not in second.text
 
 
