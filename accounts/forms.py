@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import MAX_SYNC_LAG_DAYS
 from accounts.roles import Role
-from accounts.services import MAX_SYNC_LAG_DAYS
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Perm, Role, role_allows
 from invoices.fapiao import TinCheck, check_tin
 
+MAX_SYNC_LAG_DAYS = 60
+
 
 class User(AbstractUser):
     """A person who logs in. Custom from the first migration, so fields can be added later."""
@@ -31,7 +33,7 @@ class Company(models.Model):
     sync_lag_days = models.PositiveSmallIntegerField(
         _("bureau sync lag (days)"),
         default=3,
-        validators=[MaxValueValidator(60)],
+        validators=[MaxValueValidator(MAX_SYNC_LAG_DAYS)],
         help_text=_("How many days after issue an invoice may still be missing from the bureau's data."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

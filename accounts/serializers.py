@@ -1,9 +1,8 @@
 from rest_framework import serializers
 
-from accounts.models import Company, Membership, User
+from accounts.models import MAX_SYNC_LAG_DAYS, Company, Membership, User
 from accounts.roles import Role
 from accounts.selectors import membership_list_for_user
-from accounts.services import MAX_SYNC_LAG_DAYS
 from accounts.tin import tin_message
 
 

@@ -12,14 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from accounts import selectors
-from accounts.models import Company, Membership, User
+from accounts.models import MAX_SYNC_LAG_DAYS, Company, Membership, User
 from accounts.roles import Role
 from accounts.tin import clean_company_tin
 from invoices.fapiao import normalize_id
 
 log = logging.getLogger(__name__)
-
-MAX_SYNC_LAG_DAYS = 60
 
 
 @transaction.atomic
@@ -28,7 +26,7 @@ def company_create(
 ) -> Company:
     company = Company(name=_clean_name(name))
     _apply_tin(company, tin, accept_tin_warning=accept_tin_warning, by=by)
-    company.save()
+    _save(company)
     log.info("company %s created by %s", company.tin, by)
     return company
 
@@ -56,7 +54,7 @@ def company_update(
                 {"max": MAX_SYNC_LAG_DAYS},
             )
         company.sync_lag_days = sync_lag_days
-    company.save()
+    _save(company)
     log.info("company %s updated by %s", company.tin, by)
     return company
 
@@ -65,6 +63,20 @@ def field_error(field: str, message, code: str, params: dict | None = None) -> V
     """A ValidationError on one field that keeps its code (the dict form alone drops it). The
     message is formatted with `params` when read, so it can be read in either language."""
     return ValidationError({field: ValidationError(message, code=code, params=params)})
+
+
+def _save(company: Company) -> None:
+    try:
+        with transaction.atomic():
+            company.save()
+    except IntegrityError:  # another request took the TIN between the check and the save
+        raise _tin_taken(company.tin) from None
+
+
+def _tin_taken(tin: str) -> ValidationError:
+    return field_error(
+        "tin", _("Another company already has the taxpayer ID %(tin)s."), "tin_taken", {"tin": tin}
+    )
 
 
 def _clean_name(name: str) -> str:
@@ -83,9 +95,7 @@ def _apply_tin(company: Company, raw_tin: str, *, accept_tin_warning: bool, by: 
         raise ValidationError({"tin": exc.error_list}) from None
     other = selectors.company_get_by_tin(tin=check.tin)
     if other is not None:
-        raise field_error(
-            "tin", _("Another company already has the taxpayer ID %(tin)s."), "tin_taken", {"tin": check.tin}
-        )
+        raise _tin_taken(check.tin)
     company.tin = check.tin
     if check.needs_confirmation:
         company.tin_warning_accepted_by = by
