@@ -40,3 +40,9 @@ def test_views_read_company_data_only_through_selectors(module):
         if isinstance(node, ast.Attribute) and node.attr == "objects"
     ]
     assert not unscoped, f"{module.name} uses a model manager directly on lines {unscoped}"
+
+
+def test_the_migrations_match_the_models(db):
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
