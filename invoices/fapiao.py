@@ -38,6 +38,24 @@ def uscc_check_char(first17: str) -> str:
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
+class Kind(StrEnum):
+    """The kinds of invoice the ledger knows. Each source's own codes and texts map onto these."""
+
+    SPECIAL = "special"  # 增值税专用发票 (专票)
+    ORDINARY = "ordinary"  # 增值税普通发票 (普票)
+    E_SPECIAL = "e_special"  # 增值税电子专用发票
+    E_ORDINARY = "e_ordinary"  # 增值税电子普通发票
+    DIGITAL_SPECIAL = "digital_special"  # 数电票 (增值税专用发票)
+    DIGITAL_ORDINARY = "digital_ordinary"  # 数电票 (普通发票)
+    DIGITAL_PAPER_SPECIAL = "digital_paper_special"  # 数电纸质发票 (增值税专用发票)
+    DIGITAL_PAPER_ORDINARY = "digital_paper_ordinary"  # 数电纸质发票 (普通发票)
+    ROLL = "roll"  # 增值税普通发票 (卷式)
+    TOLL = "toll"  # 通行费电子普通发票
+    MOTOR_VEHICLE = "motor_vehicle"  # 机动车销售统一发票
+    USED_VEHICLE = "used_vehicle"  # 二手车销售统一发票
+    OTHER = "other"
+
+
 class TinKind(StrEnum):
     USCC = "uscc"
     USCC_BAD_CHECK = "uscc_bad_check"
