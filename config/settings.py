@@ -143,6 +143,7 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LANGUAGE_CODE = env.choice("LANGUAGE_CODE", "zh-hans", [code for code, _name in LANGUAGES])
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.timezone("TIME_ZONE", "Asia/Shanghai")
 CELERY_TIMEZONE = TIME_ZONE
 USE_I18N = True
@@ -227,6 +228,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DirectionEnum": "invoices.models.Direction",
+        "InvoiceKindEnum": "invoices.models.KIND_CHOICES",
+        "InvoiceStatusEnum": "invoices.models.Status",
+        "RoleEnum": "accounts.roles.Role",
+    },
 }
 
 # Celery: JSON only, acknowledge after the work is done, bounded tasks, recycled children.

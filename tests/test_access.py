@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import Membership
 from accounts.services import token_create
 from tests.conftest import TIN_A
+from tests.fixtures.invoices import SUPPLIER_NAME, make_invoice
 
 PUBLIC = {"login", "logout", "set_language", "api_schema", "api_docs", "healthz", "favicon"}
 
@@ -43,6 +44,37 @@ CASES = [
         {"role": "accountant"},
     ),
     Case("member_remove", "post", "/company/members/{bob_membership}/remove/", (302, 302, 403, 404)),
+    Case("invoice_list", "get", "/invoices/?q=26352000000012345678", (302, 200, 200, 200)),
+    Case("invoice_create", "get", "/invoices/new/", (302, 200, 200, 200)),
+    Case(
+        "invoice_check", "post", "/invoices/check/", (302, 200, 200, 200), {"number": "26352000000012345678"}
+    ),
+    Case("invoice_export", "get", "/invoices/export.csv", (302, 200, 200, 200)),
+    Case("invoice_export", "post", "/invoices/export.csv", (302, 200, 200, 200), {"ids": "{invoice}"}),
+    Case("invoice_import", "get", "/invoices/import/", (302, 200, 200, 200)),
+    Case(
+        "invoice_bulk_deduction",
+        "post",
+        "/invoices/bulk/deduction/",
+        (302, 302, 302, 302),
+        {"ids": "{invoice}", "deduction": "deducted", "period": "2026-05"},
+    ),
+    Case("invoice_detail", "get", "/invoices/{invoice}/", (302, 200, 200, 404)),
+    Case("invoice_edit", "get", "/invoices/{invoice}/edit/", (302, 200, 200, 404)),
+    Case(
+        "invoice_status",
+        "post",
+        "/invoices/{invoice}/status/",
+        (302, 302, 302, 404),
+        {"status": "voided", "reason": "test"},
+    ),
+    Case("api_invoices", "get", "/api/invoices/", (401, 200, 200, 404), company_header=True),
+    Case("api_invoices", "get", "/api/invoices/", (401, 200, 200, 200)),
+    Case("api_invoice", "get", "/api/invoices/{invoice}/", (401, 200, 200, 404), company_header=True),
+    Case("api_invoice", "get", "/api/invoices/{invoice}/", (401, 200, 200, 404)),
+    Case(
+        "api_invoice_void", "post", "/api/invoices/{invoice}/void/", (401, 200, 200, 404), {"reason": "test"}
+    ),
     Case("api_me", "get", "/api/me/", (401, 200, 200, 200)),
     Case("api_companies", "get", "/api/companies/", (401, 200, 200, 200)),
     Case("api_company", "get", "/api/company/", (401, 200, 200, 404), company_header=True),
@@ -70,12 +102,14 @@ def test_every_url_is_in_the_table():
 @pytest.fixture
 def world(alice, bob, charlie, company_a):
     token, _key = token_create(user=alice)
+    invoice = make_invoice(company_a, bob)
     return {
         "people": {"nobody": None, "alice": alice, "bob": bob, "charlie": charlie},
         "values": {
             "alice_token": token.token_key,
             "company_a": company_a.pk,
             "bob_membership": Membership.objects.get(user=bob, company=company_a).pk,
+            "invoice": invoice.pk,
         },
         "company_a": company_a,
     }
@@ -96,6 +130,7 @@ def test_each_person_gets_what_their_role_allows_and_no_more(case, who, world):
     if who == "charlie":
         body = response.content.decode()
         assert world["company_a"].name not in body
+        assert SUPPLIER_NAME not in body
         assert "bob" not in body
         if not case.company_header:  # an error may repeat the TIN charlie sent, nothing more
             assert TIN_A not in body

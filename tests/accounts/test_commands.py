@@ -72,15 +72,3 @@ def test_add_member_names_an_unknown_company(db):
 def test_add_member_refuses_an_unknown_role(company_a):
     with pytest.raises(CommandError, match="invalid choice: 'owner'"):
         run("add_member", "--company", TIN_A, "--username", "x", "--role", "owner")
-
-
-def test_load_demo_twice_changes_nothing_and_keeps_the_passwords(db, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    first = run("load_demo")
-    second = run("load_demo")
-    assert first == second
-    assert Company.objects.count() == 2
-    assert Membership.objects.count() == 3
-    alice_line = next(line for line in first.splitlines() if line.split()[0] == "alice")
-    alice_password = alice_line.split()[1]
-    assert Membership.objects.filter(user__username="alice").first().user.check_password(alice_password)

@@ -1,0 +1,70 @@
+"""The ledger's spreadsheets in and out of the browser."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.roles import Perm
+from accounts.tenancy import company_view
+from invoices import selectors
+from invoices.exporting import CONTENT_TYPES, export_ledger
+from invoices.forms import ImportForm
+from invoices.importing import import_ledger
+from invoices.views import filtered
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _download(data: bytes, file_format: str, company) -> HttpResponse:
+    name = f"发票台账-{company.tin}-{timezone.localdate():%Y%m%d}.{file_format}"
+    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"ledger.{file_format}\"; filename*=UTF-8''{quote(name)}"
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@company_view(Perm.LEDGER_VIEW)
+def invoice_export(request, file_format: str):
+    """GET: the filtered list; POST: the invoices ticked in the list."""
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+        queryset = selectors.invoice_queryset(company=request.company).filter(pk__in=ids)
+    else:
+        queryset = filtered(request).qs
+    return _download(export_ledger(queryset, file_format), file_format, request.company)
+
+
+@company_view(Perm.LEDGER_EDIT)
+def invoice_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            form.add_error("file", _("The file is larger than 50 MB."))
+        else:
+            try:
+                report = import_ledger(
+                    company=request.company,
+                    by=request.user,
+                    data=upload.read(),
+                    direction=form.cleaned_data["direction"],
+                    file_name=upload.name,
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                messages.success(
+                    request,
+                    _("%(added)d invoices added, %(skipped)d rows not imported.")
+                    % {"added": report.added, "skipped": report.skipped},
+                )
+    return render(request, "invoices/import.html", {"form": form, "report": report})

@@ -1,0 +1,83 @@
+"""The ledger's list filters, shared by the list page, its exports and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from invoices.fapiao import normalize_id, normalize_text
+from invoices.models import KIND_CHOICES, Deduction, Direction, Status
+
+HAS_CHOICES = [("errors", _("Errors")), ("warnings", _("Warnings")), ("clean", _("No errors or warnings"))]
+
+
+def looks_like_identifier(text: str) -> bool:
+    return len(text) >= 8 and text.isalnum() and any(char.isdigit() for char in text)
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices)
+    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=KIND_CHOICES)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
+    deduction = django_filters.ChoiceFilter(label=_("Deduction"), choices=Deduction.choices)
+    date_from = django_filters.DateFilter(label=_("Issued from"), field_name="issue_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(label=_("Issued until"), field_name="issue_date", lookup_expr="lte")
+    counterparty = django_filters.CharFilter(label=_("Counterparty"), method="filter_counterparty")
+    total_min = django_filters.NumberFilter(label=_("Total from"), field_name="total", lookup_expr="gte")
+    total_max = django_filters.NumberFilter(label=_("Total up to"), field_name="total", lookup_expr="lte")
+    has = django_filters.ChoiceFilter(label=_("Findings"), choices=HAS_CHOICES, method="filter_has")
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("issue_date", "issue_date"),
+            ("total", "total"),
+            ("number", "number"),
+            ("counterparty_name", "counterparty"),
+            ("created_at", "created_at"),
+        ),
+        field_labels={
+            "issue_date": _("Issue date"),
+            "total": _("Total"),
+            "number": _("Number"),
+            "counterparty_name": _("Counterparty"),
+            "created_at": _("Entered at"),
+        },
+    )
+
+    def filter_search(self, queryset, name, value):
+        """A number, code or 数电 number finds that invoice; a taxpayer ID its counterparty's;
+        anything else searches counterparty names."""
+        term = normalize_id(value)
+        if not term:
+            return queryset
+        if looks_like_identifier(term):
+            return queryset.filter(
+                Q(number=term)
+                | Q(digital_number=term)
+                | Q(code=term)
+                | Q(identity=term)
+                | Q(seller_tin=term)
+                | Q(buyer_tin=term)
+            )
+        return queryset.filter(counterparty_name__icontains=normalize_text(value))
+
+    def filter_counterparty(self, queryset, name, value):
+        term = normalize_id(value)
+        if looks_like_identifier(term):
+            return queryset.filter(counterparty_tin=term)
+        return queryset.filter(counterparty_name__icontains=normalize_text(value))
+
+    def filter_has(self, queryset, name, value):
+        if value == "errors":
+            return queryset.filter(error_count__gt=0)
+        if value == "warnings":
+            return queryset.filter(warning_count__gt=0)
+        return queryset.filter(error_count=0, warning_count=0)
+
+    @property
+    def qs(self):
+        result = super().qs
+        chosen = self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("ordering")
+        if not chosen:
+            result = result.order_by("-issue_date", "-id")
+        return result

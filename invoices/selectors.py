@@ -1,0 +1,58 @@
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Company
+from invoices.fapiao import one_edit_apart
+from invoices.models import Invoice, InvoiceEvent, Status
+
+
+def invoice_queryset(*, company: Company) -> QuerySet[Invoice]:
+    return Invoice.objects.of(company)
+
+
+def invoice_none() -> QuerySet[Invoice]:
+    """No invoices: what the API schema generator inspects, having no company to ask for."""
+    return Invoice.objects.none()
+
+
+def invoice_get(*, company: Company, pk: int) -> Invoice:
+    return get_object_or_404(
+        invoice_queryset(company=company).select_related("blue_original", "created_by", "updated_by"), pk=pk
+    )
+
+
+def invoice_get_by_identity(*, company: Company, identity: str) -> Invoice | None:
+    return invoice_queryset(company=company).filter(identity=identity).select_related("created_by").first()
+
+
+def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:
+    return invoice.events.select_related("user").order_by("seq")
+
+
+def live_red_invoices(*, blue: Invoice) -> QuerySet[Invoice]:
+    """The red invoices that flush a blue one (a voided red invoice flushes nothing)."""
+    return blue.red_invoices.exclude(status=Status.VOIDED)
+
+
+def near_duplicate_identities(
+    *, company: Company, seller_tin: str, issue_date: date, total: Decimal, number: str, identity: str
+) -> list[str]:
+    """Invoices of the same seller, date and total whose number is one character away: the same
+    paper entered twice with a typo, or a re-upload read differently."""
+    candidates = (
+        invoice_queryset(company=company)
+        .filter(seller_tin=seller_tin, issue_date=issue_date, total=total)
+        .exclude(identity=identity)
+        .values_list("identity", "number")
+    )
+    return [other for other, other_number in candidates if one_edit_apart(number, other_number)]
+
+
+def invoice_totals(queryset: QuerySet[Invoice]) -> dict:
+    """Count and sums of a filtered list, in one query."""
+    return queryset.order_by().aggregate(
+        count=Count("pk"), amount=Sum("amount"), tax=Sum("tax"), total=Sum("total")
+    )
