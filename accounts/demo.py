@@ -33,9 +33,9 @@ def load_demo(logins_file: Path) -> dict[str, str]:
     }
     passwords = json.loads(logins_file.read_text()) if logins_file.exists() else {}
     for username, tin, role in DEMO_ROLES:
-        user, _created = User.objects.get_or_create(username=username)
-        if username not in passwords:
-            passwords[username] = f"{username}-{secrets.token_hex(4)}"
+        user, created = User.objects.get_or_create(username=username)
+        if created or username not in passwords:
+            passwords.setdefault(username, f"{username}-{secrets.token_hex(4)}")
             user.set_password(passwords[username])
             user.save(update_fields=["password"])
         Membership.objects.get_or_create(company=companies[tin], user=user, defaults={"role": role})

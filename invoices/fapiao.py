@@ -43,7 +43,7 @@ def normalize_text(value: str) -> str:
 def normalize_id(value: str) -> str:
     """An identifier as the rules compare it: half-width, no whitespace anywhere, upper case.
     Composed again at the end, as removing a space can leave a combining mark beside a letter."""
-    return unicodedata.normalize("NFKC", re.sub(r"\s+", "", normalize_text(value)).upper())
+    return unicodedata.normalize("NFKC", "".join(normalize_text(value).split()).upper())
 
 
 def uscc_check_char(first17: str) -> str:
@@ -392,7 +392,7 @@ def kind_from_tax_account_code(code: str) -> Kind | None:
 
 def kind_from_bureau_text(text: str) -> Kind | None:
     """The kind of a 发票票种 label as the bureau's export (or a vendor) prints it."""
-    return _KIND_BY_BUREAU_TEXT.get(re.sub(r"\s+", "", normalize_text(text)))
+    return _KIND_BY_BUREAU_TEXT.get("".join(normalize_text(text).split()))
 
 
 def kind_from_qr(type_code: str, invoice_code: str) -> Kind | None:
@@ -605,7 +605,7 @@ _WORDS_LIMIT = 10**16
 
 def words_to_decimal(text: str) -> Decimal:
     """The value of a 大写 amount: "人民币壹仟贰佰柒拾贰圆整", "（负数）伍角整", "拾元正", …"""
-    words = re.sub(r"\s+", "", normalize_text(text)).replace("元", "圆")
+    words = "".join(normalize_text(text).split()).replace("元", "圆")
     negative, words = _strip_word_prefixes(words)
     if not words:
         raise FapiaoParseError(f"no amount in words: {_shown(text)}")
@@ -746,7 +746,7 @@ _AMOUNT_DIGITS = 16
 def parse_amount(text: str) -> Decimal:
     """An amount like "¥1,234.50", "１２３４.５", "-12.00" or "(12.00)" (negative), to 2 places.
     More than 2 decimal places is an error, not rounded."""
-    amount = re.sub(r"\s+", "", normalize_text(text)).replace("\u2212", "-")
+    amount = "".join(normalize_text(text).split()).replace("\u2212", "-")
     negative = amount.startswith("-") or (amount.startswith("(") and amount.endswith(")"))
     if negative:
         amount = amount[1:-1] if amount.startswith("(") else amount[1:]

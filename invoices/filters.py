@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.fapiao import normalize_id, normalize_text
 from invoices.models import KIND_CHOICES, Deduction, Direction, Status
+from invoices.selectors import counterparty_named
 
 HAS_CHOICES = [("errors", _("Errors")), ("warnings", _("Warnings")), ("clean", _("No errors or warnings"))]
 
@@ -17,7 +18,7 @@ def looks_like_identifier(text: str) -> bool:
 class InvoiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices)
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=KIND_CHOICES)
+    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=KIND_CHOICES, distinct=False)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
     deduction = django_filters.ChoiceFilter(label=_("Deduction"), choices=Deduction.choices)
     date_from = django_filters.DateFilter(label=_("Issued from"), field_name="issue_date", lookup_expr="gte")
@@ -56,16 +57,15 @@ class InvoiceFilter(django_filters.FilterSet):
                 | Q(digital_number=term)
                 | Q(code=term)
                 | Q(identity=term)
-                | Q(seller_tin=term)
-                | Q(buyer_tin=term)
+                | Q(counterparty_tin=term)
             )
-        return queryset.filter(counterparty_name__icontains=normalize_text(value))
+        return queryset.filter(counterparty_named(company=self.request.company, text=normalize_text(value)))
 
     def filter_counterparty(self, queryset, name, value):
         term = normalize_id(value)
         if looks_like_identifier(term):
             return queryset.filter(counterparty_tin=term)
-        return queryset.filter(counterparty_name__icontains=normalize_text(value))
+        return queryset.filter(counterparty_named(company=self.request.company, text=normalize_text(value)))
 
     def filter_has(self, queryset, name, value):
         if value == "errors":

@@ -24,6 +24,7 @@ from invoices.services import (
     derived_fields,
     duplicate_error,
     flush_blue_status,
+    remember_counterparties,
 )
 from invoices.spreadsheet_messages import problem_message, spreadsheet_error
 from invoices.spreadsheets import SpreadsheetError, read_table
@@ -183,6 +184,7 @@ def _insert(company: Company, by: User | None, accepted: list[_Candidate], *, re
             )
         )
     Invoice.objects.bulk_create(invoices, batch_size=CHUNK)
+    remember_counterparties(company, invoices)
     by_identity = {invoice.identity: invoice for invoice in invoices}
     linked = []
     for invoice in invoices:

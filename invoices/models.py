@@ -7,6 +7,7 @@ from accounts.models import CompanyOwned
 from invoices.fapiao import Kind
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+SUMS = ("amount", "tax", "total")
 
 
 class Direction(models.TextChoices):
@@ -134,27 +135,44 @@ class Invoice(CompanyOwned):
         constraints = [
             models.UniqueConstraint(fields=["company", "identity"], name="invoice_unique_identity"),
         ]
+        # Every list filter has an index led by the company; those that feed the list's totals
+        # carry the amounts, so the sums are read from the index alone.
         indexes = [
-            models.Index(fields=["company", "-issue_date", "-id"], name="invoice_by_date"),
-            models.Index(fields=["company", "direction", "-issue_date"], name="invoice_by_direction"),
-            models.Index(fields=["company", "kind", "-issue_date"], name="invoice_by_kind"),
-            models.Index(fields=["company", "status", "-issue_date"], name="invoice_by_status"),
-            models.Index(fields=["company", "deduction", "-issue_date"], name="invoice_by_deduction"),
-            models.Index(
-                fields=["company", "counterparty_tin", "-issue_date"], name="invoice_by_counterparty"
+            models.Index(fields=["company", "-issue_date", "-id"], name="invoice_by_date", include=SUMS),
+            *(
+                models.Index(
+                    fields=["company", field, "-issue_date"], name=f"invoice_by_{name}", include=SUMS
+                )
+                for field, name in [
+                    ("direction", "direction"),
+                    ("kind", "kind"),
+                    ("status", "status"),
+                    ("deduction", "deduction"),
+                    ("counterparty_tin", "counterparty"),
+                ]
             ),
-            models.Index(fields=["company", "total"], name="invoice_by_total"),
+            models.Index(fields=["company", "total"], name="invoice_by_total", include=("amount", "tax")),
             models.Index(fields=["company", "number"], name="invoice_by_number"),
+            models.Index(
+                fields=["company", "digital_number"],
+                name="invoice_by_digital_number",
+                condition=~Q(digital_number=""),
+            ),
+            models.Index(fields=["company", "code"], name="invoice_by_code", condition=~Q(code="")),
             models.Index(
                 fields=["company", "seller_tin", "issue_date", "total"], name="invoice_near_duplicate"
             ),
             models.Index(
-                fields=["company", "-issue_date"], name="invoice_with_errors", condition=Q(error_count__gt=0)
+                fields=["company", "-issue_date"],
+                name="invoice_with_errors",
+                condition=Q(error_count__gt=0),
+                include=SUMS,
             ),
             models.Index(
                 fields=["company", "-issue_date"],
                 name="invoice_with_warnings",
                 condition=Q(warning_count__gt=0),
+                include=SUMS,
             ),
         ]
 
@@ -190,8 +208,8 @@ class InvoiceEvent(CompanyOwned):
     (invoices/audit.py). Never updated or deleted."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("Created")
-        UPDATE = "update", _("Changed")
+        CREATE = "create", _("Invoice entered")
+        UPDATE = "update", _("Invoice changed")
         STATUS = "status", _("Status changed")
         VOID = "void", _("Voided")
         DEDUCTION = "deduction", _("Deduction changed")
@@ -220,3 +238,21 @@ class InvoiceEvent(CompanyOwned):
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.invoice_id}"
+
+
+class Counterparty(CompanyOwned):
+    """Each (taxpayer ID, name) a company's invoices name on the other side: the small table that
+    a search by counterparty name reads, instead of every invoice."""
+
+    tin = models.CharField(_("taxpayer ID"), max_length=20, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("counterparty")
+        verbose_name_plural = _("counterparties")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "tin", "name"], name="counterparty_unique_name")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.tin})"

@@ -1,12 +1,12 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Company
 from invoices.fapiao import one_edit_apart
-from invoices.models import Invoice, InvoiceEvent, Status
+from invoices.models import Counterparty, Invoice, InvoiceEvent, Status
 
 
 def invoice_queryset(*, company: Company) -> QuerySet[Invoice]:
@@ -56,3 +56,12 @@ def invoice_totals(queryset: QuerySet[Invoice]) -> dict:
     return queryset.order_by().aggregate(
         count=Count("pk"), amount=Sum("amount"), tax=Sum("tax"), total=Sum("total")
     )
+
+
+def counterparty_named(*, company: Company, text: str) -> Q:
+    """A filter for invoices whose counterparty's name contains `text`. The name is looked up in the
+    company's small counterparty table; the invoices are then found by taxpayer ID, through an index."""
+    named = Counterparty.objects.of(company).filter(name__icontains=text).values_list("tin", "name")
+    tins = {tin for tin, _name in named if tin}
+    names_without_tin = {name for tin, name in named if not tin}
+    return Q(counterparty_tin__in=tins) | Q(counterparty_tin="", counterparty_name__in=names_without_tin)

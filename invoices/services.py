@@ -16,6 +16,7 @@ from invoices.audit_trail import Change, append_events
 from invoices.drafts import HEADER_FIELDS, LINE_FIELDS, InvoiceDraft, LineDraft, draft_from_invoice
 from invoices.findings import context_for, findings_for, stored
 from invoices.models import (
+    Counterparty,
     Deduction,
     Direction,
     Invoice,
@@ -102,6 +103,14 @@ def _blue_for(company: Company, draft: InvoiceDraft) -> Invoice | None:
     return selectors.invoice_get_by_identity(company=company, identity=draft.blue_identity)
 
 
+def remember_counterparties(company: Company, invoices) -> None:
+    """Record the counterparties the invoices name, for the search by name."""
+    pairs = {(invoice.counterparty_tin, invoice.counterparty_name) for invoice in invoices}
+    Counterparty.objects.bulk_create(
+        (Counterparty(company=company, tin=tin, name=name) for tin, name in pairs), ignore_conflicts=True
+    )
+
+
 def _save_lines(invoice: Invoice, lines: tuple[LineDraft, ...]) -> None:
     InvoiceLine.objects.bulk_create(
         InvoiceLine(invoice=invoice, position=position, **{name: getattr(line, name) for name in LINE_FIELDS})
@@ -143,6 +152,7 @@ def invoice_create(
             selectors.invoice_get_by_identity(company=company, identity=draft.identity)
         ) from None
     _save_lines(invoice, draft.lines)
+    remember_counterparties(company, [invoice])
     entries = [Change(invoice, Action.CREATE, creation_changes(draft, status), reason)]
     entries += adopt_red_invoices(company, [invoice])
     entries += flush_blue_status(invoice.blue_original)
@@ -172,6 +182,7 @@ def invoice_update(*, invoice: Invoice, by: User | None, draft: InvoiceDraft, re
         setattr(invoice, name, value)
     invoice.updated_by = by
     invoice.save()
+    remember_counterparties(company, [invoice])
     if "lines" in changes:
         invoice.lines.all().delete()
         _save_lines(invoice, draft.lines)
@@ -227,12 +238,13 @@ def creation_changes(draft: InvoiceDraft, status: str) -> dict:
 def adopt_red_invoices(company: Company, blues: list[Invoice]) -> list[Change]:
     """Red invoices entered before their blue original are linked to it once it arrives."""
     by_identity = {blue.identity: blue for blue in blues}
-    orphans = selectors.invoice_queryset(company=company).filter(
-        is_red=True, blue_original__isnull=True, blue_identity__in=list(by_identity)
-    )
+    # Orphans are few; matching them here keeps a 50,000-invoice import from sending its identities.
+    orphans = selectors.invoice_queryset(company=company).filter(is_red=True, blue_original__isnull=True)
     entries, adopted = [], set()
-    for red in orphans.prefetch_related("lines"):
-        blue = by_identity[red.blue_identity]
+    for red in orphans.exclude(blue_identity="").prefetch_related("lines"):
+        blue = by_identity.get(red.blue_identity)
+        if blue is None:
+            continue
         red.blue_original = blue
         for name, value in _assess(company, draft_from_invoice(red), blue).items():
             setattr(red, name, value)

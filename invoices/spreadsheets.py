@@ -11,8 +11,8 @@ write-only mode, CSV the standard library. The format is sniffed from the bytes,
 What a caller should know:
 - A leading apostrophe is Excel's "this is text" marker. It is dropped from ID, DATE, AMOUNT and
   NUMBER cells, where it can mean nothing else. TEXT cells come back exactly as written, including
-  the apostrophe `neutralise` put before "=", "+", "-", "@", tab or CR: the reader cannot tell it
-  from one the user typed.
+  the apostrophe `neutralise` put before "=", "+", "-", "@", tab or CR; a caller that knows the
+  file came from these writers takes it off with `unneutralise`.
 - The writers neutralise strings only. Numbers and dates are written from Decimal, int, float or
   date values, so they hold nothing but digits, "-" and "."; a spreadsheet reads them as numbers,
   never as formulas. A negative amount is a numeric cell in XLSX and the text "-12.30" in CSV.

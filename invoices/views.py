@@ -10,6 +10,7 @@ from accounts.roles import Perm
 from accounts.tenancy import company_view
 from invoices import selectors, services
 from invoices.drafts import HEADER_FIELDS, LINE_FIELDS, clean_draft
+from invoices.fapiao import Kind
 from invoices.filters import InvoiceFilter
 from invoices.findings import context_for, findings_for, readable, stored
 from invoices.forms import BulkDeductionForm, InvoiceForm, LineFormSet, StatusForm, attach_errors
@@ -20,7 +21,9 @@ PAGE_SIZE = 50
 
 
 def filtered(request):
-    return InvoiceFilter(request.GET or None, queryset=selectors.invoice_queryset(company=request.company))
+    return InvoiceFilter(
+        request.GET or None, queryset=selectors.invoice_queryset(company=request.company), request=request
+    )
 
 
 @company_view(Perm.LEDGER_VIEW)
@@ -78,6 +81,7 @@ def _editor(request, invoice=None):
         form = InvoiceForm(
             initial={
                 "direction": "purchase",
+                "kind": Kind.DIGITAL_SPECIAL,
                 "buyer_name": request.company.name,
                 "buyer_tin": request.company.tin,
             }

@@ -9,3 +9,11 @@ document.addEventListener("submit", (event) => {
   const question = button && button.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+document.addEventListener("change", (event) => {
+  const name = event.target.dataset && event.target.dataset.selectAll;
+  if (!name) return;
+  event.target.form.querySelectorAll(`input[type=checkbox][name='${name}']`).forEach((box) => {
+    box.checked = event.target.checked;
+  });
+});
