@@ -8,6 +8,7 @@ from invoices.fapiao import normalize_id, normalize_text
 from invoices.models import KIND_CHOICES, Deduction, Direction, Status
 from invoices.selectors import counterparty_named
 
+ANY = _("Any")
 HAS_CHOICES = [("errors", _("Errors")), ("warnings", _("Warnings")), ("clean", _("No errors or warnings"))]
 
 
@@ -17,18 +18,21 @@ def looks_like_identifier(text: str) -> bool:
 
 class InvoiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices)
+    direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices, empty_label=ANY)
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=KIND_CHOICES, distinct=False)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
-    deduction = django_filters.ChoiceFilter(label=_("Deduction"), choices=Deduction.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=ANY)
+    deduction = django_filters.ChoiceFilter(label=_("Deduction"), choices=Deduction.choices, empty_label=ANY)
     date_from = django_filters.DateFilter(label=_("Issued from"), field_name="issue_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(label=_("Issued until"), field_name="issue_date", lookup_expr="lte")
     counterparty = django_filters.CharFilter(label=_("Counterparty"), method="filter_counterparty")
     total_min = django_filters.NumberFilter(label=_("Total from"), field_name="total", lookup_expr="gte")
     total_max = django_filters.NumberFilter(label=_("Total up to"), field_name="total", lookup_expr="lte")
-    has = django_filters.ChoiceFilter(label=_("Findings"), choices=HAS_CHOICES, method="filter_has")
+    has = django_filters.ChoiceFilter(
+        label=_("Findings"), choices=HAS_CHOICES, method="filter_has", empty_label=ANY
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Newest first"),
         fields=(
             ("issue_date", "issue_date"),
             ("total", "total"),
