@@ -14,23 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.fapiao import Kind, invoice_identity, normalize_id, normalize_text
 from invoices.models import Direction
+from invoices.validation import LineData as LineDraft
 
 TWO_PLACES = Decimal("0.01")
 MAX_MONEY = Decimal("9999999999999999.99")
 RATE_WORDS = {"免税": "免税", "不征税": "不征税", "***": "免税"}
-
-
-@dataclass(frozen=True)
-class LineDraft:
-    item_name: str
-    tax_classification_code: str
-    spec: str
-    unit: str
-    quantity: Decimal | None
-    unit_price: Decimal | None
-    amount: Decimal
-    rate: str
-    tax: Decimal
 
 
 @dataclass(frozen=True)

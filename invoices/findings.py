@@ -2,6 +2,7 @@
 computed when an invoice is written and stored with it, so lists can filter on them."""
 
 from collections.abc import Iterable
+from dataclasses import fields
 
 from django.utils import timezone, translation
 
@@ -20,39 +21,11 @@ def context_for(company: Company, near_duplicates: Iterable[str] = ()) -> valida
 
 
 def invoice_data(draft: InvoiceDraft, *, has_blue_original: bool) -> validation.InvoiceData:
+    """What the rules look at of a draft: the same fields by the same names (its lines already are
+    validation.LineData)."""
+    shared = {field.name for field in fields(validation.InvoiceData)} - {"has_blue_original"}
     return validation.InvoiceData(
-        direction=draft.direction,
-        kind=draft.kind,
-        code=draft.code,
-        number=draft.number,
-        digital_number=draft.digital_number,
-        issue_date=draft.issue_date,
-        seller_name=draft.seller_name,
-        seller_tin=draft.seller_tin,
-        buyer_name=draft.buyer_name,
-        buyer_tin=draft.buyer_tin,
-        amount=draft.amount,
-        tax=draft.tax,
-        total=draft.total,
-        total_in_words=draft.total_in_words,
-        check_code=draft.check_code,
-        is_red=draft.is_red,
-        has_blue_original=has_blue_original,
-        qr_payload=draft.qr_payload,
-        lines=tuple(
-            validation.LineData(
-                item_name=line.item_name,
-                tax_classification_code=line.tax_classification_code,
-                spec=line.spec,
-                unit=line.unit,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=line.amount,
-                rate=line.rate,
-                tax=line.tax,
-            )
-            for line in draft.lines
-        ),
+        **{name: getattr(draft, name) for name in shared}, has_blue_original=has_blue_original
     )
 
 
