@@ -38,6 +38,14 @@ class CompanySettingsForm(forms.Form):
             "it is not yet in the bureau's data."
         ),
     )
+    auto_confirm_capture = forms.BooleanField(
+        label=_("Confirm captured invoices automatically"),
+        required=False,
+        help_text=_(
+            "When every key field of a captured invoice comes from its XML, OFD, PDF text or QR code, the "
+            "sources agree and the rules find no error, it goes into the ledger without review."
+        ),
+    )
 
 
 class MemberAddForm(forms.Form):

@@ -36,6 +36,14 @@ class Company(models.Model):
         validators=[MaxValueValidator(MAX_SYNC_LAG_DAYS)],
         help_text=_("How many days after issue an invoice may still be missing from the bureau's data."),
     )
+    auto_confirm_capture = models.BooleanField(
+        _("confirm captured invoices automatically"),
+        default=True,
+        help_text=_(
+            "When every key field of a captured invoice comes from its XML, OFD, PDF text or QR code, the "
+            "sources agree and the rules find no error, it goes into the ledger without review."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,7 @@ class CompanySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Company
-        fields = ["name", "tin", "tin_status", "tin_warning", "sync_lag_days"]
+        fields = ["name", "tin", "tin_status", "tin_warning", "sync_lag_days", "auto_confirm_capture"]
 
     def get_tin_status(self, company: Company) -> str:
         return company.tin_check.kind.value
@@ -26,6 +26,7 @@ class CompanyUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     tin = serializers.CharField(max_length=40, required=False)
     sync_lag_days = serializers.IntegerField(min_value=0, max_value=MAX_SYNC_LAG_DAYS, required=False)
+    auto_confirm_capture = serializers.BooleanField(required=False)
     accept_tin_warning = serializers.BooleanField(
         default=False, help_text="Accept a taxpayer ID whose check character fails (early pilot codes)."
     )

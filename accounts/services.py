@@ -39,6 +39,7 @@ def company_update(
     name: str | None = None,
     tin: str | None = None,
     sync_lag_days: int | None = None,
+    auto_confirm_capture: bool | None = None,
     accept_tin_warning: bool = False,
 ) -> Company:
     if name is not None:
@@ -54,6 +55,8 @@ def company_update(
                 {"max": MAX_SYNC_LAG_DAYS},
             )
         company.sync_lag_days = sync_lag_days
+    if auto_confirm_capture is not None:
+        company.auto_confirm_capture = auto_confirm_capture
     _save(company)
     log.info("company %s updated by %s", company.tin, by)
     return company

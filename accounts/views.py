@@ -46,7 +46,12 @@ def company_settings(request):
     company = request.company
     form = CompanySettingsForm(
         request.POST or None,
-        initial={"name": company.name, "tin": company.tin, "sync_lag_days": company.sync_lag_days},
+        initial={
+            "name": company.name,
+            "tin": company.tin,
+            "sync_lag_days": company.sync_lag_days,
+            "auto_confirm_capture": company.auto_confirm_capture,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,5 +16,11 @@ app = Celery("fapiao_desk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-BEAT_SCHEDULE: dict[str, dict] = {}
+BEAT_SCHEDULE: dict[str, dict] = {
+    "ingest-sweep-stuck-jobs": {
+        "task": "ingest.sweep_stuck_jobs",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
+}
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -17,8 +17,10 @@ api_docs = csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
 urlpatterns = [
     path("", include("accounts.urls")),
     path("invoices/", include("invoices.urls")),
+    path("capture/", include("ingest.urls")),
     path("api/", include("accounts.api_urls")),
     path("api/", include("invoices.api_urls")),
+    path("api/", include("ingest.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", api_docs, name="api_docs"),
     path("i18n/", include("django.conf.urls.i18n")),

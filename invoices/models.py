@@ -109,6 +109,14 @@ class Invoice(CompanyOwned):
     )
     deduction_period = models.DateField(_("deduction period"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.MANUAL)
+    original_file = models.ForeignKey(
+        "ingest.StoredFile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("original file"),
+    )
     findings = models.JSONField(_("findings"), default=list, editable=False)
     error_count = models.PositiveSmallIntegerField(default=0, editable=False)
     warning_count = models.PositiveSmallIntegerField(default=0, editable=False)

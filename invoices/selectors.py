@@ -20,7 +20,10 @@ def invoice_none() -> QuerySet[Invoice]:
 
 def invoice_get(*, company: Company, pk: int) -> Invoice:
     return get_object_or_404(
-        invoice_queryset(company=company).select_related("blue_original", "created_by", "updated_by"), pk=pk
+        invoice_queryset(company=company).select_related(
+            "blue_original", "created_by", "updated_by", "original_file"
+        ),
+        pk=pk,
     )
 
 

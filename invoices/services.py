@@ -127,6 +127,7 @@ def invoice_create(
     source: str,
     reason: str = "",
     status: str = Status.NORMAL,
+    original_file=None,
 ) -> Invoice:
     """Add an invoice to the ledger. An invoice whose identity is already there is refused with a
     message naming the existing record: the same invoice must never be reimbursed twice."""
@@ -141,6 +142,7 @@ def invoice_create(
         blue_original=blue,
         status=status,
         source=source,
+        original_file=original_file,
         created_by=by,
         updated_by=by,
     )

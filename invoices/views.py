@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Perm
 from accounts.tenancy import company_view
+from ingest.selectors import original_pages
 from invoices import selectors, services
 from invoices.drafts import HEADER_FIELDS, LINE_FIELDS, clean_draft
 from invoices.fapiao import Kind
@@ -62,6 +63,7 @@ def invoice_detail(request, pk: int):
             "history": history_rows(selectors.invoice_events(invoice=invoice)),
             "red_invoices": invoice.red_invoices.all(),
             "status_form": StatusForm(initial={"status": invoice.status}),
+            "original_pages": original_pages(invoice=invoice) if invoice.original_file_id else [],
         },
     )
 

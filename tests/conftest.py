@@ -80,6 +80,14 @@ def api_as(db):
 
 
 @pytest.fixture(autouse=True)
+def isolated_files(settings, tmp_path):
+    """Each test keeps its stored originals apart; OCR is off unless a test turns it on (it loads
+    a model of about a gigabyte)."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.OCR_ENGINE = "off"
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Hashing with the production cost makes every login take a quarter of a second."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -100,6 +108,7 @@ def celery_worker_process(transactional_db, tmp_path):
     from config.celery import app
 
     name = f"test-{os.getpid()}@{tmp_path.name}"
+    app.control.purge()  # messages left by tests that sent work with no worker running
     database = settings.DATABASES["default"]
     env = {
         **os.environ,

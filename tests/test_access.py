@@ -11,7 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Membership
 from accounts.services import token_create
+from ingest.services import Upload, receive_files
 from tests.conftest import TIN_A
+from tests.fixtures.einvoices import digital_invoice_xml
 from tests.fixtures.invoices import SUPPLIER_NAME, make_invoice
 
 PUBLIC = {"login", "logout", "set_language", "api_schema", "api_docs", "healthz", "favicon"}
@@ -75,6 +77,23 @@ CASES = [
     Case(
         "api_invoice_void", "post", "/api/invoices/{invoice}/void/", (401, 200, 200, 404), {"reason": "test"}
     ),
+    Case("capture", "get", "/capture/", (302, 200, 403, 200)),
+    Case("capture_batch", "get", "/capture/batches/{batch}/", (302, 200, 403, 404)),
+    Case("capture_batch_progress", "get", "/capture/batches/{batch}/progress/", (302, 200, 403, 404)),
+    Case("capture_review", "get", "/capture/review/", (302, 200, 403, 200)),
+    Case("capture_failed", "get", "/capture/failed/", (302, 200, 403, 200)),
+    Case("capture_job", "get", "/capture/jobs/{job}/", (302, 200, 403, 404)),
+    Case("capture_job_reject", "post", "/capture/jobs/{job}/reject/", (302, 302, 403, 404), {"reason": "x"}),
+    Case("capture_job_retry", "post", "/capture/jobs/{job}/retry/", (302, 302, 403, 404)),
+    Case("stored_file", "get", "/capture/files/{file}/", (302, 200, 200, 404)),
+    Case("stored_file_page", "get", "/capture/files/{file}/page/0.png", (302, 200, 200, 404)),
+    Case("api_capture_upload", "post", "/api/capture/uploads/", (401, 400, 403, 404), company_header=True),
+    Case(
+        "api_capture_batch", "get", "/api/capture/batches/{batch}/", (401, 200, 403, 404), company_header=True
+    ),
+    Case("api_capture_job", "get", "/api/capture/jobs/{job}/", (401, 200, 403, 404), company_header=True),
+    Case("api_capture_job", "get", "/api/capture/jobs/{job}/", (401, 200, 403, 404)),
+    Case("api_capture_job_retry", "post", "/api/capture/jobs/{job}/retry/", (401, 400, 403, 404)),
     Case("api_me", "get", "/api/me/", (401, 200, 200, 200)),
     Case("api_companies", "get", "/api/companies/", (401, 200, 200, 200)),
     Case("api_company", "get", "/api/company/", (401, 200, 200, 404), company_header=True),
@@ -103,6 +122,10 @@ def test_every_url_is_in_the_table():
 def world(alice, bob, charlie, company_a):
     token, _key = token_create(user=alice)
     invoice = make_invoice(company_a, bob)
+    batch = receive_files(
+        company=company_a, by=alice, channel="browser", uploads=[Upload("a.xml", digital_invoice_xml())]
+    )
+    job = batch.jobs.get()
     return {
         "people": {"nobody": None, "alice": alice, "bob": bob, "charlie": charlie},
         "values": {
@@ -110,6 +133,9 @@ def world(alice, bob, charlie, company_a):
             "company_a": company_a.pk,
             "bob_membership": Membership.objects.get(user=bob, company=company_a).pk,
             "invoice": invoice.pk,
+            "batch": batch.pk,
+            "job": job.pk,
+            "file": job.stored_file.pk,
         },
         "company_a": company_a,
     }

@@ -1,0 +1,61 @@
+"""Many sources' readings of one invoice made into one: field by field, the most trusted source
+that read a field wins (xml > ofd > pdf_text > qr > ocr), and every other source that read it
+differently is a conflict to show the reviewer (e.g. the QR's amount against the printed one).
+Pure: no Django."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ingest.extract.base import SOURCES, Extraction, Field
+from invoices.fapiao import normalize_id, normalize_text
+
+AMOUNTS = ("amount", "tax", "total")
+IDENTIFIERS = ("code", "number", "digital_number", "check_code", "seller_tin", "buyer_tin")
+
+
+@dataclass(frozen=True)
+class Conflict:
+    name: str
+    chosen: Field
+    other: Field
+
+
+@dataclass
+class Merged:
+    fields: dict[str, Field] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    lines: list[dict[str, str]] = field(default_factory=list)
+    sources: tuple[str, ...] = ()
+    pages: tuple[int, ...] = (0,)
+
+    def value(self, name: str) -> str:
+        return self.fields[name].value if name in self.fields else ""
+
+
+def same(name: str, first: str, second: str) -> bool:
+    """Whether two readings of a field say the same thing."""
+    if name in AMOUNTS:
+        try:
+            return Decimal(first) == Decimal(second)
+        except InvalidOperation:
+            return False
+    if name in IDENTIFIERS:
+        return normalize_id(first) == normalize_id(second)
+    return "".join(normalize_text(first).split()) == "".join(normalize_text(second).split())
+
+
+def merge(extractions: list[Extraction]) -> Merged:
+    ranked = sorted(extractions, key=lambda extraction: SOURCES.index(extraction.source))
+    merged = Merged(sources=tuple(extraction.source for extraction in ranked))
+    for extraction in ranked:
+        for name, reading in extraction.fields.items():
+            chosen = merged.fields.get(name)
+            if chosen is None:
+                merged.fields[name] = reading
+            elif not same(name, chosen.value, reading.value):
+                merged.conflicts.append(Conflict(name, chosen, reading))
+        if not merged.lines and extraction.lines:
+            merged.lines = extraction.lines
+    if ranked:
+        merged.pages = ranked[0].pages
+    return merged

@@ -1,0 +1,36 @@
+"""Why a job ended as it did, in words a clerk understands (translated by code)."""
+
+from django.utils.translation import gettext_lazy as _
+
+REASONS = {
+    # the file
+    "empty": _("The file is empty."),
+    "unknown_format": _(
+        "This is not a file Fapiao Desk reads: send a PDF, an OFD or 数电 XML file, a JPEG, PNG or TIFF "
+        "image, or a ZIP of these."
+    ),
+    "corrupt": _("The file is damaged or cut short and cannot be read."),
+    "encrypted": _("The PDF is protected by a password. Save it without the password and upload it again."),
+    "too_large": _("The file is too large to read (too many pages, pixels or members)."),
+    "unsafe_archive": _("The archive was refused: it would unpack outside its folder or to an unusual size."),
+    "unsafe_xml": _("The XML was refused: it declares entities or a DTD, which invoice XML never needs."),
+    "not_invoice": _("No invoice was found in the file."),
+    "storage_full": _("The server's disk is full; the file was not kept. Tell your admin."),
+    # the job
+    "unpacked": _("Unpacked into %(count)s files."),
+    "split": _("The file holds %(count)s invoices; each has a job of its own."),
+    "same_file": _("The same file was uploaded before (%(name)s, %(at)s)."),
+    "duplicate_invoice": _("This invoice is already in the ledger (%(identity)s)."),
+    "missing_fields": _("Some key fields could not be read: %(fields)s."),
+    "uncertain": _("Some fields need a look before the invoice goes into the ledger."),
+    "stuck": _("Reading the file did not finish (the worker stopped twice). Retry it, or enter it by hand."),
+    "internal": _("Something went wrong reading this file; it has been logged. Retry it later."),
+    "rejected": _("Rejected: %(reason)s"),
+}
+
+
+def reason_text(code: str, params: dict | None = None) -> str:
+    if not code:
+        return ""
+    message = REASONS.get(code, REASONS["internal"])
+    return str(message % params) if params else str(message)

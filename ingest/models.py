@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CompanyOwned
+from ingest import sniff
+
+
+class StoredFile(CompanyOwned):
+    """An original file a company gave us. The bytes live once on disk under their SHA-256
+    (ingest/storage.py); this row says the company has them and what they are."""
+
+    MEDIA_CHOICES = [(media, media.upper()) for media in sniff.CONTENT_TYPES]
+
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(_("size"))
+    media = models.CharField(_("type"), max_length=8, choices=MEDIA_CHOICES)
+    name = models.CharField(_("file name"), max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+        constraints = [models.UniqueConstraint(fields=["company", "sha256"], name="stored_file_unique_hash")]
+
+    def __str__(self):
+        return f"{self.name} ({self.sha256[:12]})"
+
+    @property
+    def content_type(self) -> str:
+        return sniff.CONTENT_TYPES[self.media]
+
+
+class IngestBatch(CompanyOwned):
+    """The files given together: one upload, one API call, one command run."""
+
+    class Channel(models.TextChoices):
+        BROWSER = "browser", _("Browser upload")
+        API = "api", _("API")
+        COMMAND = "command", _("Command line")
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+
+    def __str__(self):
+        return f"#{self.pk} {self.channel} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    PROCESSING = "processing", _("Processing")
+    NEEDS_REVIEW = "needs_review", _("Needs review")
+    DONE = "done", _("Done")
+    DUPLICATE = "duplicate", _("Duplicate")
+    FAILED = "failed", _("Failed")
+    REJECTED = "rejected", _("Rejected")
+
+
+FINISHED = (JobState.DONE, JobState.DUPLICATE, JobState.FAILED, JobState.REJECTED)
+
+
+class IngestJob(CompanyOwned):
+    """The work of turning one invoice of one stored file into a ledger record. A file with several
+    invoices (a PDF of several pages, a zip) gets a job per invoice or member, `parent` being the
+    job that found them."""
+
+    batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT, related_name="jobs")
+    stored_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="jobs")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    part = models.PositiveSmallIntegerField(_("invoice in the file"), default=0)
+    state = models.CharField(_("state"), max_length=16, choices=JobState.choices, default=JobState.QUEUED)
+    reason_code = models.CharField(_("reason"), max_length=32, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    extraction = models.JSONField(_("extracted fields"), default=dict, blank=True)
+    invoice = models.ForeignKey(
+        "invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="ingest_jobs"
+    )
+    created_invoice = models.BooleanField(default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("capture job")
+        verbose_name_plural = _("capture jobs")
+        constraints = [
+            # A job creates at most one invoice, and an invoice is created by at most one job.
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(created_invoice=True), name="ingest_job_one_created_invoice"
+            ),
+            models.UniqueConstraint(fields=["stored_file", "part", "batch"], name="ingest_job_unique_part"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "state", "-created_at"], name="ingest_job_by_state"),
+            models.Index(fields=["state", "started_at"], name="ingest_job_stuck"),
+        ]
+
+    def __str__(self):
+        return f"job {self.pk} {self.state}"

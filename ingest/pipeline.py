@@ -1,0 +1,254 @@
+"""One capture job, step by step: claim it, read the stored file, unpack an archive or split a file
+of several invoices into jobs of their own, extract and merge, then store the invoice, call it a
+duplicate, or put it up for review. Every way out leaves the job in a state that says why."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ingest import archives, sniff, storage
+from ingest.extract.base import KEY_FIELDS, ExtractError
+from ingest.extract.merge import Merged, merge
+from ingest.extract.ocr import get_engine
+from ingest.extract.registry import read_invoices
+from ingest.models import IngestJob, JobState
+from ingest.services import confirmed_invoice_source, enqueue, store_file
+from invoices import selectors as ledger_selectors
+from invoices import services as ledger
+from invoices.drafts import clean_draft
+from invoices.findings import context_for, findings_for
+from invoices.validation import Severity
+
+log = logging.getLogger(__name__)
+
+STRUCTURED = ("xml", "ofd", "pdf_text", "qr")
+REQUIRED = (
+    "kind",
+    "number",
+    "issue_date",
+    "seller_name",
+    "seller_tin",
+    "buyer_name",
+    "amount",
+    "tax",
+    "total",
+)
+STUCK_AFTER = timedelta(minutes=15)
+MAX_ATTEMPTS = 2
+MAX_ARCHIVE_DEPTH = 3
+
+
+def ocr_factory():
+    """The configured OCR engine, loaded on first use (once per worker process), or None when OCR is off."""
+    if settings.OCR_ENGINE == "off":
+        return None
+    return lambda: get_engine(settings.OCR_ENGINE)
+
+
+def claim(job_id: int) -> bool:
+    """Take a queued job; a job another worker took (or finished) is left alone."""
+    updated = IngestJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return updated == 1
+
+
+def _finish(job: IngestJob, state: str, code: str = "", **params) -> None:
+    job.state, job.reason_code = state, code
+    job.reason_params = {key: str(value) for key, value in params.items()}
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "state",
+            "reason_code",
+            "reason_params",
+            "finished_at",
+            "extraction",
+            "invoice",
+            "created_invoice",
+        ]
+    )
+
+
+def process_job(job_id: int) -> None:
+    if not claim(job_id):
+        return
+    job = IngestJob.objects.select_related("stored_file", "company", "batch").get(pk=job_id)
+    try:
+        _run(job)
+    except ExtractError as error:
+        _finish(job, JobState.FAILED, error.code, **error.params)
+    except DatabaseError:
+        raise  # the database is away: the job stays in processing and the sweep takes it again
+    except Exception:
+        log.exception("job %s failed unexpectedly", job.pk)
+        _finish(job, JobState.FAILED, "internal")
+
+
+def _run(job: IngestJob) -> None:
+    data = storage.read_blob(job.stored_file.sha256)
+    if job.stored_file.media == sniff.ZIP:
+        _unpack(job, data)
+        return
+    invoices = read_invoices(data, job.stored_file.media, ocr=ocr_factory())
+    if job.part == 0 and len(invoices) > 1:
+        _split(job, len(invoices))
+    if job.part >= len(invoices):
+        raise ExtractError("not_invoice")
+    _decide(job, merge(invoices[job.part]))
+
+
+def _depth(job: IngestJob) -> int:
+    depth, parent = 0, job.parent
+    while parent is not None:
+        depth, parent = depth + 1, parent.parent
+    return depth
+
+
+def _unpack(job: IngestJob, data: bytes) -> None:
+    if _depth(job) >= MAX_ARCHIVE_DEPTH:
+        raise ExtractError("unsafe_archive")
+    members = archives.unpack(data)
+    with transaction.atomic():
+        children = []
+        for member in members:
+            stored, _created = store_file(
+                company=job.company, by=job.batch.created_by, name=member.name, data=member.data
+            )
+            child, _created = IngestJob.objects.get_or_create(
+                company=job.company, batch=job.batch, stored_file=stored, part=0, defaults={"parent": job}
+            )
+            children.append(child.pk)
+        enqueue(children)
+        _finish(job, JobState.DONE, "unpacked", count=len(members))
+
+
+def _split(job: IngestJob, count: int) -> None:
+    """The other invoices of the file get jobs of their own (once, however often this job runs)."""
+    with transaction.atomic():
+        siblings = [
+            IngestJob.objects.get_or_create(
+                company=job.company,
+                batch=job.batch,
+                stored_file=job.stored_file,
+                part=part,
+                defaults={"parent": job},
+            )
+            for part in range(1, count)
+        ]
+        enqueue([sibling.pk for sibling, created in siblings if created])
+
+
+def draft_values(merged: Merged, company_tin: str) -> tuple[dict, list[dict]]:
+    """The extracted fields as the ledger's draft takes them; the direction follows from which side
+    of the invoice the company is on."""
+    values = {name: merged.value(name) for name in merged.fields}
+    direction = "sales" if values.get("seller_tin") == company_tin else "purchase"
+    values["direction"] = direction
+    values["is_red"] = values.get("total", "").startswith("-")
+    return values, [dict(line) for line in merged.lines]
+
+
+def serialise(merged: Merged, problems: dict | None = None) -> dict:
+    reading = lambda field: {"value": field.value, "source": field.source, "confidence": field.confidence}  # noqa: E731
+    return {
+        "fields": {name: reading(field) for name, field in merged.fields.items()},
+        "conflicts": [
+            {"name": conflict.name, "chosen": reading(conflict.chosen), "other": reading(conflict.other)}
+            for conflict in merged.conflicts
+        ],
+        "lines": merged.lines,
+        "pages": list(merged.pages),
+        "sources": list(merged.sources),
+        "problems": problems or {},
+    }
+
+
+def _certain(merged: Merged) -> bool:
+    """Every key field read by a structured source, and no source disagreeing about one."""
+    present = [name for name in KEY_FIELDS if name in merged.fields]
+    return all(merged.fields[name].source in STRUCTURED for name in present) and not any(
+        conflict.name in KEY_FIELDS for conflict in merged.conflicts
+    )
+
+
+def _decide(job: IngestJob, merged: Merged) -> None:
+    company = job.company
+    values, lines = draft_values(merged, company.tin)
+    missing = [name for name in REQUIRED if name not in merged.fields]
+    try:
+        draft = clean_draft(values, lines)
+    except ValidationError as error:
+        job.extraction = serialise(merged, error.message_dict)
+        _finish(
+            job,
+            JobState.NEEDS_REVIEW,
+            "missing_fields" if missing else "uncertain",
+            fields="、".join(missing),
+        )
+        return
+    job.extraction = serialise(merged)
+    existing = ledger_selectors.invoice_get_by_identity(company=company, identity=draft.identity)
+    if existing is not None:
+        job.invoice = existing
+        _finish(job, JobState.DUPLICATE, "duplicate_invoice", identity=existing.identity)
+        return
+    near = ledger_selectors.near_duplicate_identities(
+        company=company,
+        seller_tin=draft.seller_tin,
+        issue_date=draft.issue_date,
+        total=draft.total,
+        number=draft.number,
+        identity=draft.identity,
+    )
+    findings = findings_for(draft, context=context_for(company, near), has_blue_original=False)
+    errors = any(finding.severity is Severity.ERROR for finding in findings)
+    if not (company.auto_confirm_capture and not missing and not errors and _certain(merged)):
+        _finish(
+            job,
+            JobState.NEEDS_REVIEW,
+            "missing_fields" if missing else "uncertain",
+            fields="、".join(missing),
+        )
+        return
+    source = confirmed_invoice_source(job.stored_file.media, list(merged.sources))
+    try:
+        with transaction.atomic():
+            locked = IngestJob.objects.select_for_update().get(pk=job.pk)
+            if locked.state != JobState.PROCESSING or locked.invoice_id is not None:
+                return  # another run of this job got here first
+            job.invoice = ledger.invoice_create(
+                company=company, by=None, draft=draft, source=source, original_file=job.stored_file
+            )
+            job.created_invoice = True
+            _finish(job, JobState.DONE)
+    except ValidationError:  # the same invoice arrived through another job a moment ago
+        job.invoice = ledger_selectors.invoice_get_by_identity(company=company, identity=draft.identity)
+        job.created_invoice = False
+        _finish(job, JobState.DUPLICATE, "duplicate_invoice", identity=draft.identity)
+
+
+def sweep_stuck_jobs(*, older_than: timedelta = STUCK_AFTER) -> tuple[int, int]:
+    """Jobs left in processing by a worker that died: queued once more, then failed with a reason.
+    Returns (requeued, failed)."""
+    cutoff = timezone.now() - older_than
+    requeued, failed = [], 0
+    for job in IngestJob.objects.filter(state=JobState.PROCESSING, started_at__lt=cutoff):
+        still_stuck = IngestJob.objects.filter(
+            pk=job.pk, state=JobState.PROCESSING, started_at=job.started_at
+        )
+        if job.attempts < MAX_ATTEMPTS:
+            if still_stuck.update(state=JobState.QUEUED, started_at=None):
+                requeued.append(job.pk)
+        else:
+            failed += still_stuck.update(
+                state=JobState.FAILED, reason_code="stuck", reason_params={}, finished_at=timezone.now()
+            )
+    with transaction.atomic():
+        enqueue(requeued)
+    return len(requeued), failed

@@ -1,0 +1,157 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Perm
+from accounts.tenancy import company_view
+from ingest import selectors, services
+from ingest.forms import RejectForm, UploadForm
+from ingest.models import JobState
+from ingest.previews import preview_png
+from ingest.review import review_context, review_forms
+from ingest.storage import read_blob
+from invoices.drafts import clean_draft
+from invoices.forms import attach_errors
+
+
+@company_view(Perm.INGEST_UPLOAD)
+def capture_home(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.receive_files(
+                company=request.company, by=request.user, channel="browser", uploads=form.uploads()
+            )
+        except ValidationError as error:
+            form.add_error("files", error)
+        else:
+            return redirect("capture_batch", pk=batch.pk)
+    return render(
+        request,
+        "ingest/home.html",
+        {
+            "form": form,
+            "batches": selectors.recent_batches(company=request.company)[:20],
+            "review_count": selectors.review_queue(company=request.company).count(),
+            "failed_count": selectors.failed_jobs(company=request.company).count(),
+        },
+    )
+
+
+def _batch_context(request, pk: int) -> dict:
+    batch = selectors.batch_get(company=request.company, pk=pk)
+    counts = selectors.batch_counts(batch=batch)
+    return {
+        "batch": batch,
+        "jobs": selectors.batch_jobs(batch=batch),
+        "counts": counts,
+        "percent": round(100 * counts["finished"] / counts["total"]) if counts["total"] else 100,
+        "working": counts["finished"] < counts["total"],
+    }
+
+
+@company_view(Perm.INGEST_UPLOAD)
+def capture_batch(request, pk: int):
+    return render(request, "ingest/batch.html", _batch_context(request, pk))
+
+
+@company_view(Perm.INGEST_UPLOAD)
+def capture_batch_progress(request, pk: int):
+    """The batch's live part, polled by htmx while files are still being read."""
+    return render(request, "ingest/batch_progress.html", _batch_context(request, pk))
+
+
+@company_view(Perm.INGEST_UPLOAD)
+def capture_review_list(request):
+    return render(
+        request, "ingest/review_list.html", {"jobs": selectors.review_queue(company=request.company)}
+    )
+
+
+@company_view(Perm.INGEST_UPLOAD)
+def capture_failed(request):
+    return render(request, "ingest/failed.html", {"jobs": selectors.failed_jobs(company=request.company)})
+
+
+@company_view(Perm.INGEST_UPLOAD)
+def capture_job(request, pk: int):
+    """A job: its outcome, or, while it waits for review, the card to confirm it."""
+    job = selectors.job_get(company=request.company, pk=pk)
+    if job.state != JobState.NEEDS_REVIEW:
+        return render(request, "ingest/job.html", {"job": job})
+    form, lines = review_forms(request, job)
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        line_values = [values for line in lines.forms if (values := line.values()) is not None]
+        try:
+            draft = clean_draft(form.data, line_values)
+            invoice = services.job_confirm(
+                job=job,
+                by=request.user,
+                draft=draft,
+                reason=form.cleaned_data["reason"],
+                source=services.confirmed_invoice_source(
+                    job.stored_file.media, job.extraction.get("sources", [])
+                ),
+            )
+        except ValidationError as error:
+            attach_errors(form, [line for line in lines.forms if line.values() is not None], error)
+        else:
+            messages.success(request, _("Invoice %(identity)s saved.") % {"identity": invoice.identity})
+            following = selectors.review_queue(company=request.company).first()
+            return redirect("capture_job", pk=following.pk) if following else redirect("capture_review")
+    return render(request, "ingest/review.html", review_context(job, form, lines))
+
+
+@require_POST
+@company_view(Perm.INGEST_UPLOAD)
+def capture_job_reject(request, pk: int):
+    job = selectors.job_get(company=request.company, pk=pk)
+    form = RejectForm(request.POST)
+    try:
+        services.job_reject(job=job, by=request.user, reason=form.data.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("capture_job", pk=job.pk)
+    messages.success(request, _("The card was rejected; the file is kept."))
+    return redirect("capture_review")
+
+
+@require_POST
+@company_view(Perm.INGEST_UPLOAD)
+def capture_job_retry(request, pk: int):
+    job = selectors.job_get(company=request.company, pk=pk)
+    try:
+        services.job_retry(job=job, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The file is being read again."))
+    return redirect(request.POST.get("next") or "capture_failed")
+
+
+@company_view(Perm.LEDGER_VIEW)
+def stored_file(request, pk: int):
+    """An original, only to members of its company: never from a public URL."""
+    stored = selectors.stored_file_get(company=request.company, pk=pk)
+    response = HttpResponse(read_blob(stored.sha256), content_type=stored.content_type)
+    inline = stored.media in ("pdf", "jpeg", "png")
+    response["Content-Disposition"] = (
+        f'{"inline" if inline else "attachment"}; filename="original.{stored.media}"'
+    )
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@company_view(Perm.LEDGER_VIEW)
+def stored_file_page(request, pk: int, page: int):
+    """One page of an original as a PNG, for the review card and the invoice page."""
+    stored = selectors.stored_file_get(company=request.company, pk=pk)
+    response = HttpResponse(preview_png(stored, page), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
