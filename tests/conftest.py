@@ -93,12 +93,10 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real Celery worker on the test Redis, using the test database, for tests of task
-    behaviour. Yields the worker's name once it answers a ping; stopped afterwards."""
+def start_celery_worker(tmp_path, label: str):
+    """A real Celery worker process on the test Redis, using the test database and the test's data
+    directory and OCR setting. Returns the process once the worker answers a ping."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -107,13 +105,15 @@ def celery_worker_process(transactional_db, tmp_path):
 
     from config.celery import app
 
-    name = f"test-{os.getpid()}@{tmp_path.name}"
-    app.control.purge()  # messages left by tests that sent work with no worker running
+    name = f"{label}-{os.getpid()}@{tmp_path.name}"
     database = settings.DATABASES["default"]
     env = {
         **os.environ,
+        "DATA_DIR": str(settings.DATA_DIR),
+        "OCR_ENGINE": settings.OCR_ENGINE,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
     }
+    log = tmp_path / f"worker-{label}.log"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -132,14 +132,27 @@ def celery_worker_process(transactional_db, tmp_path):
             "INFO",
         ],
         env=env,
-        stdout=(tmp_path / "worker.log").open("w"),
+        stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[name], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the worker did not start:\n" + log.read_text())
+    return process, name
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real worker for tests of task behaviour; yields its name, stops it afterwards."""
+    import signal
+
+    from config.celery import app
+
+    app.control.purge()  # messages left by tests that sent work with no worker running
+    process, name = start_celery_worker(tmp_path, "worker")
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the worker did not start:\n" + (tmp_path / "worker.log").read_text())
         yield name
     finally:
         process.send_signal(signal.SIGTERM)

@@ -1,9 +1,9 @@
 """The text layer of a PDF e-invoice, read from where each character sits on the page. Pure: no Django.
 
-Implements, for PDF files, RULES.md §1 (identifier formats; text made half-width, ids and amounts
-without spaces), §5 (the kind, from the 发票代码 when there is one, else from the printed title) and
-§6 (amounts as two-place Decimal text; the 大写 kept only when it reads as an amount; a 免税 tax
-printed as *** is 0).
+Implements, for PDF files, RULES.md §1 (identifier formats; labels matched on half-width text, ids
+and amounts without spaces, names left as printed as base.py asks), §5 (the kind, from the 发票代码
+when there is one, else from the printed title) and §6 (amounts as two-place Decimal text; the 大写
+kept only when it reads as an amount; a 免税 tax printed as *** is 0).
 
 Real files defeat reading order: some print every label first and every value after, some put a
 space between all glyphs, some draw a title's glyphs out of order. So nothing here trusts the order
@@ -13,7 +13,8 @@ buyer and seller are told apart by the 购买方/销售方 marks beside their bl
 placed under the table's column headings.
 
 One invoice per page, unless a page shows no invoice number of its own (a 销货清单, the second page
-of a long line list): that page continues the invoice before it and its lines are appended.
+of a long line list) or repeats the number of the invoice before it: then it continues that invoice,
+its lines appended and its fields filling what the earlier pages lacked.
 """
 
 import re
@@ -46,8 +47,7 @@ from invoices.fapiao import (
 )
 
 SOURCE = "pdf_text"
-LABELLED = 1.0  # read next to its printed label
-PATTERN_ONLY = 0.8  # recognised by its shape alone
+PATTERN_ONLY = 0.8  # the confidence of a field known by its shape alone; one read beside its label has 1.0
 
 # Distances in units of the glyph height (about one em).
 RUN_GAP = 2.2  # glyphs in a row of the content stream this far apart still form a word (letter-spaced: 1.9)
@@ -807,7 +807,7 @@ def _line(row: Row, columns: list[Column], name_edge: float) -> dict[str, str] |
 
 
 def _split_amount_and_rate(cells: list[tuple[Word, str]]) -> list[tuple[Word, str]]:
-    """ "50.1813%": an amount and a rate printed too close to tell apart by spacing."""
+    """An amount and a rate printed too close to tell apart by their spacing ("50.1813%")."""
     if len(cells) >= 2:
         match = _AMOUNT_AND_RATE_RE.match(cells[-2][1])
         if match:
@@ -873,8 +873,8 @@ def _read_page(glyphs: list[Glyph], index: int) -> Extraction:
 
 def _continues_invoice(invoice: Extraction, page: Extraction) -> bool:
     """A page without a number of its own, or repeating the number of the invoice before it."""
-    number = page.fields.get("number")
-    return number is None or number == invoice.fields.get("number")
+    number, invoice_number = page.fields.get("number"), invoice.fields.get("number")
+    return number is None or (invoice_number is not None and number.value == invoice_number.value)
 
 
 def _grouped(pages: list[Extraction]) -> list[Extraction]:
