@@ -206,3 +206,29 @@ def test_a_full_disk_refuses_the_upload_and_keeps_nothing(buyer, monkeypatch):
     assert caught.value.error_dict["file"][0].code == "storage_full"
     assert not StoredFile.objects.exists()
     assert not IngestJob.objects.exists()
+
+
+def test_a_pdf_with_two_invoices_gets_a_job_for_each(buyer):
+    from tests.fixtures.invoice_pdfs import two_invoices
+
+    generated = two_invoices()
+    jobs = run_all(receive(buyer, (generated.name, generated.data)))
+    assert [job.part for job in jobs] == [0, 1]
+    assert jobs[1].parent == jobs[0]
+    numbers = [job.extraction["fields"]["number"]["value"] for job in jobs]
+    assert numbers == [invoice.number for invoice in generated.invoices]
+    assert {job.extraction["fields"]["number"]["source"] for job in jobs} == {"pdf_text"}
+    # issued to other buyers, so they wait for a person rather than going into the ledger
+    assert {job.state for job in jobs} == {JobState.NEEDS_REVIEW}
+
+
+def test_a_text_pdf_issued_to_the_company_goes_straight_into_the_ledger(db, settings):
+    from accounts.services import company_create
+    from tests.fixtures.invoice_pdfs import standard_pdf
+
+    generated = standard_pdf("digital_special")
+    invoice = generated.invoices[0]
+    company = company_create(name=invoice.buyer_name, tin=invoice.buyer_tin)
+    [job] = run_all(receive(company, (generated.name, generated.data)))
+    assert job.state == JobState.DONE, job.extraction
+    assert (job.invoice.source, job.invoice.number) == ("pdf", invoice.number)
