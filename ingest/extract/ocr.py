@@ -85,7 +85,7 @@ class RapidOcrEngine:
     def read(self, image: Image.Image) -> list[TextBox]:
         with self._lock:
             result = self._ocr(image)
-        if result.boxes is None:
+        if result.boxes is None or result.txts is None:
             return []
         return [
             TextBox(text, float(score), _bounds(points))
@@ -254,7 +254,7 @@ _OTHER_LABELS_RE = re.compile(r"销售方|销货单位|收款人|复核|开票�
 
 def extract_from_boxes(boxes: Iterable[TextBox], *, page_height: float | None = None) -> Extraction:
     """The fields in an engine's text boxes (see extract_ocr)."""
-    texts = sorted((_text(box) for box in boxes if box.text.strip()), key=lambda text: (text.y0, text.x0))
+    texts = sorted((text for text in map(_text, boxes) if text.compact), key=lambda text: (text.y0, text.x0))
     height = page_height or max((text.y1 for text in texts), default=1.0)
     top = [text for text in texts if text.y0 < TOP_OF_PAGE * height]
     readings = {
@@ -335,7 +335,7 @@ def _labelled(texts: list[_Text], label: re.Pattern[str], parse: Parser) -> _Rea
     return None
 
 
-# OCR reads these letters for the digits they resemble (O 0, I 1, Z 2, S 5, B 8).
+# OCR reads these letters for the digits they resemble (O 0, I and l 1, Z 2, S 5, B 8).
 _DIGIT_LOOKALIKES = str.maketrans("OIlZSB", "011258")
 _ID_RUN_RE = re.compile(r"[0-9OIlZSB]+")
 
@@ -398,7 +398,7 @@ def _issue_date(texts: list[_Text]) -> _Reading | None:
 
 
 def _person(text: str) -> tuple[str, float] | None:
-    """A name after 开票人, up to the next label; a text ending in a colon is a label, not a name."""
+    """A name after 开票人, up to the next label; a text with a colon is a label, not a name."""
     name = _OTHER_LABELS_RE.split(text, maxsplit=1)[0].strip()
     if ":" in name or not 2 <= len(name) <= 20 or any(char.isdigit() for char in name):
         return None
@@ -745,27 +745,29 @@ def _reconciled(
 ) -> dict[str, _Reading]:
     """The readings of 金额, 税额 and 价税合计 that best satisfy 金额 + 税额 = 价税合计 and
     价税合计 = 大写, preferring readings that needed no repair."""
-    best, best_score = {}, None
+    best, best_key = None, None
     for amount, tax, total in itertools.product(amounts or [None], taxes or [None], totals or [None]):
-        checks = _checks(amount, tax, total, words)
-        factors = [reading.factor for reading in (amount, tax, total) if reading]
-        score = (checks, sum(factors))
-        if best_score is None or score > best_score:
-            best_score = score
-            best = {"amount": amount, "tax": tax, "total": total}
-    factor = 1.0 if best_score is not None and best_score[0] > 0 else UNCONFIRMED
+        identity, spelled = _checks(amount, tax, total, words)
+        factors = sum(reading.factor for reading in (amount, tax, total) if reading)
+        key = (2 * identity + spelled, factors)
+        if best_key is None or key > best_key:
+            best, best_key = (amount, tax, total, identity, spelled), key
+    amount, tax, total, identity, spelled = best
+    confirmed = {"amount": identity, "tax": identity, "total": identity or spelled}
     chosen = {
-        name: _Reading(reading.value, reading.confidence, reading.factor * factor)
-        for name, reading in best.items()
+        name: _Reading(
+            reading.value, reading.confidence, reading.factor * (1.0 if confirmed[name] else UNCONFIRMED)
+        )
+        for name, reading in (("amount", amount), ("tax", tax), ("total", total))
         if reading
     }
     return _with_derived(chosen, words)
 
 
-def _checks(amount, tax, total, words) -> int:
+def _checks(amount, tax, total, words) -> tuple[bool, bool]:
+    """Whether 金额 + 税额 = 价税合计, and whether 价税合计 = 大写."""
     identity = amount and tax and total and Decimal(amount.value) + Decimal(tax.value) == Decimal(total.value)
-    spelled = total and words and total.value == words[1]
-    return 2 * bool(identity) + bool(spelled)
+    return bool(identity), bool(total and words and total.value == words[1])
 
 
 def _with_derived(chosen: dict[str, _Reading], words: tuple[_Reading, str] | None) -> dict[str, _Reading]:

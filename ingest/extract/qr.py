@@ -14,7 +14,7 @@ from PIL import Image
 from ingest.extract.base import ExtractError, Extraction
 from invoices.fapiao import FapiaoParseError, kind_from_qr, normalize_id, parse_qr
 
-ENLARGE_UP_TO = 2400  # pages with a longer side already give QR modules enough pixels
+ENLARGE_UP_TO = 1600  # a page rendered at 200 dpi or more already gives QR modules enough pixels
 _DASHED_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATE_FIELD = 5
 

@@ -1,0 +1,403 @@
+"""OCR: fields from text boxes (fast, no engine), and the engines on real and generated pages (slow)."""
+
+import json
+import random
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.extract.images import load_images, prepare_for_ocr, render_pdf_pages
+from ingest.extract.ocr import (
+    REPAIRED,
+    UNPROVEN,
+    RapidOcrEngine,
+    TesseractEngine,
+    TextBox,
+    extract_from_boxes,
+    extract_ocr,
+    get_engine,
+    repair_uscc,
+)
+from ingest.extract.qr import extract_qr
+from invoices.fapiao import Kind
+from tests.fixtures.invoice_images import KINDS, generated_scan, make_uscc, no_invoice_photo
+
+SAMPLES = Path("/work/shared/fapiao/samples")
+TRUTH = json.loads((SAMPLES / "truth.json").read_text())
+OCR_FIELDS = (
+    "kind",
+    "code",
+    "number",
+    "issue_date",
+    "check_code",
+    "seller_name",
+    "seller_tin",
+    "buyer_name",
+    "buyer_tin",
+    "amount",
+    "tax",
+    "total",
+    "total_in_words",
+    "drawer",
+)
+
+
+def box(text: str, x0: float, y0: float, x1: float, y1: float, confidence: float = 0.99) -> TextBox:
+    return TextBox(text, confidence, (x0, y0, x1, y1))
+
+
+def values(boxes: list[TextBox]) -> dict[str, str]:
+    return {name: field.value for name, field in extract_from_boxes(boxes).fields.items()}
+
+
+def total_rows(amount: str, tax: str, small: str, words: str) -> list[TextBox]:
+    """The 合计 and 价税合计 rows of a page, as RapidOCR reads them."""
+    return [
+        box("金额", 1212, 419, 1275, 457),
+        box("税额", 1669, 419, 1733, 457),
+        box("合", 157, 662, 188, 695),
+        box("计", 295, 659, 332, 697),
+        box(amount, 1234, 662, 1346, 694),
+        box(tax, 1736, 662, 1836, 694),
+        box("价税合计（大写）", 137, 724, 334, 759),
+        box(f"⊗{words}", 484, 724, 855, 755),
+        box(f"（小写）{small}", 1274, 721, 1493, 759),
+    ]
+
+
+# A 数电 page as RapidOCR read a generated scan: the two blocks side by side.
+DIGITAL_PAGE = [
+    box("电子发票", 638, 72, 835, 124),
+    box("(增值税专用发票)", 851, 69, 1219, 125),
+    box("发票号码：26122417776317066907", 1321, 65, 1729, 94),
+    box("开票日期：2026年05月17日", 1320, 122, 1633, 149),
+    box("全国统一发票监制章", 880, 132, 1010, 152),
+    box("购买方信息", 44, 243, 81, 398),
+    box("销售方信息", 946, 241, 986, 398),
+    box("名称：深圳星讯供应链有限公司", 100, 269, 467, 300),
+    box("名称：天津嘉禾供应链有限公司", 1006, 269, 1373, 300),
+    box("统一社会信用代码/纳税人识别号：91440305344978690C", 99, 345, 768, 379),
+    box("统一社会信用代码/纳税人识别号：92120116MABYUJBEX9", 1004, 346, 1687, 380),
+    box("项目名称", 208, 420, 319, 456),
+    *total_rows("¥4740.99", "¥148.24", "¥4889.23", "肆仟捌佰捌拾玖圆贰角叁分"),
+    box("开票人：刘洋", 153, 1008, 311, 1042),
+]
+
+# A legacy page as RapidOCR read a real one (samples/img/imeth_…): the blocks one above the other.
+LEGACY_PAGE = [
+    box("深圳增值税电子普通发票", 410, 38, 901, 98),
+    box("发票代码：044031900211", 936, 71, 1144, 94),
+    box("发票号码：37820761", 934, 101, 1106, 127),
+    box("开票日期：2020年07月06日", 935, 134, 1143, 157),
+    box("机器编号：929905282535", 70, 162, 281, 188),
+    box("校验码: 05660 23597 90082 60151", 936, 163, 1239, 189),
+    box("购买方", 82, 207, 114, 307),
+    box("名", 128, 200, 155, 228),
+    box("称：深圳市骏合商贸有限公司", 224, 203, 443, 226),
+    box("纳税人识别号：914403003597744087", 131, 233, 513, 256),
+    box("货物或应税劳务、服务名称", 117, 326, 349, 352),
+    box("金额", 902, 325, 971, 354),
+    box("税额", 1124, 323, 1196, 356),
+    box("合", 172, 554, 192, 580),
+    box("计", 258, 550, 288, 581),
+    box("￥ 37990.57", 916, 551, 1003, 572),
+    box("￥ 2279.43", 1155, 551, 1234, 572),
+    box("价税合计 (大写)", 154, 589, 294, 622),
+    box("⊗肆万零贰佰柒拾圆整", 383, 595, 563, 625),
+    box("(小写)", 933, 588, 998, 621),
+    box("￥ 40270.00", 1143, 599, 1230, 620),
+    box("名", 128, 629, 154, 657),
+    box("称：深圳市白云航空旅游有限公司", 221, 629, 476, 659),
+    box("销售方", 84, 641, 115, 733),
+    box("纳税人识别号：91440300192478382J", 129, 659, 513, 685),
+    box("91440300192478382J", 990, 721, 1148, 738),
+    box("开票人：李利添", 699, 755, 830, 782),
+    box("销售方：(章)", 900, 755, 1030, 782),
+]
+
+
+def test_it_reads_a_digital_invoice_with_its_blocks_side_by_side():
+    assert values(DIGITAL_PAGE) == {
+        "kind": Kind.DIGITAL_SPECIAL.value,
+        "number": "26122417776317066907",
+        "issue_date": "2026-05-17",
+        "buyer_name": "深圳星讯供应链有限公司",
+        "buyer_tin": "91440305344978690C",
+        "seller_name": "天津嘉禾供应链有限公司",
+        "seller_tin": "92120116MABYUJBEX9",
+        "amount": "4740.99",
+        "tax": "148.24",
+        "total": "4889.23",
+        "total_in_words": "肆仟捌佰捌拾玖圆贰角叁分",
+        "drawer": "刘洋",
+    }
+
+
+def test_it_reads_a_legacy_invoice_with_its_blocks_one_above_the_other():
+    assert values(LEGACY_PAGE) == {
+        "kind": Kind.E_ORDINARY.value,
+        "code": "044031900211",
+        "number": "37820761",
+        "issue_date": "2020-07-06",
+        "check_code": "05660235979008260151",
+        "buyer_name": "深圳市骏合商贸有限公司",
+        "buyer_tin": "914403003597744087",
+        "seller_name": "深圳市白云航空旅游有限公司",
+        "seller_tin": "91440300192478382J",
+        "amount": "37990.57",
+        "tax": "2279.43",
+        "total": "40270.00",
+        "total_in_words": "肆万零贰佰柒拾圆整",
+        "drawer": "李利添",
+    }
+
+
+def test_it_gives_the_fields_the_ocr_source_and_the_boxes_scores():
+    fields = extract_from_boxes(DIGITAL_PAGE).fields
+
+    assert {field.source for field in fields.values()} == {"ocr"}
+    assert fields["number"].confidence == 0.99
+
+
+def test_it_reads_nothing_on_a_page_without_an_invoice():
+    assert values([box("Hello", 10, 10, 100, 40), box("2024 holiday photos", 10, 60, 300, 90)]) == {}
+
+
+def test_it_reads_an_amount_whose_trailing_zero_ocr_dropped():
+    page = total_rows("¥1,000.0", "¥130.00", "¥1,130.0", "壹仟壹佰叁拾圆整")
+
+    assert {name: values(page)[name] for name in ("amount", "tax", "total")} == {
+        "amount": "1000.00",
+        "tax": "130.00",
+        "total": "1130.00",
+    }
+
+
+def test_it_restores_a_lost_decimal_point_that_the_sum_proves():
+    fields = extract_from_boxes(total_rows("¥100000", "¥130.00", "¥1130.00", "壹仟壹佰叁拾圆整")).fields
+
+    assert fields["amount"].value == "1000.00"
+    assert fields["amount"].confidence == pytest.approx(0.99 * REPAIRED)
+
+
+def test_it_prefers_the_total_the_words_and_the_sum_confirm():
+    page = total_rows("¥1000.00", "¥130.00", "¥1180.00", "壹仟壹佰叁拾圆整")
+
+    assert values(page)["total"] == "1130.00"
+
+
+def test_it_lowers_the_confidence_of_amounts_nothing_confirms():
+    fields = extract_from_boxes(total_rows("¥1000.00", "¥120.00", "¥1180.00", "")).fields
+
+    assert fields["total"].value == "1180.00"
+    assert fields["total"].confidence < 0.99
+
+
+def test_it_derives_the_tax_printed_as_stars_on_an_exempt_invoice():
+    page = total_rows("¥181.14", "***", "¥181.14", "壹佰捌拾壹圆壹角肆分")
+
+    assert values(page)["tax"] == "0.00"
+
+
+def test_it_replaces_the_one_misread_amount_that_leaves_a_legal_rate():
+    page = total_rows("00965元", "¥1019.83", "¥7018.83", "柒仟零壹拾捌圆捌角叁分")  # ¥5999.00 at 17%
+
+    assert values(page)["amount"] == "5999.00"
+
+
+def test_it_joins_a_tin_split_over_two_boxes():
+    page = [
+        box("购买方", 82, 207, 114, 307),
+        box("纳税人识别号：9144030035", 131, 233, 400, 256),
+        box("97744087", 410, 233, 513, 256),
+        box("开票日期：2020年07月06日", 935, 134, 1143, 157),
+    ]
+
+    assert values(page)["buyer_tin"] == "914403003597744087"
+
+
+def test_it_reads_a_value_printed_below_its_label():
+    page = [box("发票号码", 900, 100, 1000, 130), box("37820761", 900, 140, 1010, 170)]
+
+    assert values(page)["number"] == "37820761"
+
+
+def test_it_repairs_look_alike_letters_in_a_number():
+    page = [box("发票号码：3782O76I", 900, 100, 1200, 130)]
+    fields = extract_from_boxes(page).fields
+
+    assert fields["number"].value == "37820761"
+    assert fields["number"].confidence == pytest.approx(0.99 * REPAIRED)
+
+
+def test_it_repairs_a_tin_only_where_the_check_character_proves_it():
+    assert repair_uscc("91350200776049653A") == ("91350200776049653A", 1.0)
+    assert repair_uscc("9135O2OO776049653A") == ("91350200776049653A", REPAIRED)  # O in the area code
+    assert repair_uscc("91420100MA8NMPR59K") == ("91420100MABNMPR59K", REPAIRED)  # B read as 8
+    assert repair_uscc("91350100M0001TGQXM") == ("91350100M0001TGQXM", UNPROVEN)  # a real pilot code
+    assert repair_uscc("91A50200776049653A") is None  # a letter in the area code no repair explains
+
+
+LOOKALIKE_LETTERS = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B"}
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 10**6), data=st.data())
+def test_it_undoes_a_look_alike_letter_in_the_area_code_of_any_valid_uscc(seed, data):
+    uscc = make_uscc(random.Random(seed), "350203")  # noqa: S311 - test data, not secrets
+    assert repair_uscc(uscc) == (uscc, 1.0)
+    position = data.draw(
+        st.sampled_from([index for index in range(2, 8) if uscc[index] in LOOKALIKE_LETTERS])
+    )
+    misread = uscc[:position] + LOOKALIKE_LETTERS[uscc[position]] + uscc[position + 1 :]
+
+    assert repair_uscc(misread) == (uscc, REPAIRED)
+
+
+# Pieces of invoice text, glued at random into boxes at random places: labels, values, OCR slips.
+FRAGMENTS = [
+    "发票号码：",
+    "开票日期：",
+    "校验码",
+    "名称：",
+    "纳税人识别号：",
+    "购买方",
+    "销售方",
+    "合",
+    "计",
+    "合计",
+    "价税合计（大写）",
+    "（小写）",
+    "¥",
+    "壹仟",
+    "圆",
+    "角",
+    "整",
+    "(负数)",
+    "2024年",
+    "13月",
+    "5日",
+    "O",
+    "B",
+    "9135",
+    "0200",
+    "776049653A",
+    "1,130.0",
+    ".",
+    "00",
+    "***",
+    "No",
+    "电子发票",
+    "(普通发票)",
+    " ",
+]
+fragment_texts = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=6).map("".join)
+coordinates = st.tuples(st.floats(0, 2000), st.floats(0, 1200), st.floats(1, 600), st.floats(1, 80))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(fragment_texts, coordinates, st.floats(0, 1)), max_size=25))
+def test_it_reads_any_jumble_of_boxes_without_failing_and_only_in_the_contract_formats(jumble):
+    boxes = [box(text, x, y, x + width, y + height, score) for text, (x, y, width, height), score in jumble]
+
+    fields = {name: field.value for name, field in extract_from_boxes(boxes).fields.items()}
+
+    assert fields.get("number", "0").isdigit()
+    assert date.fromisoformat(fields.get("issue_date", "2024-01-01"))
+    for name in ("amount", "tax", "total"):
+        assert Decimal(fields.get(name, "0")).as_tuple().exponent in (0, -2)
+
+
+def test_it_creates_each_engine_once_per_process():
+    assert get_engine("tesseract") is get_engine("tesseract")
+    with pytest.raises(ValueError, match="unknown OCR engine"):
+        get_engine("abbyy")
+
+
+# With an engine: slow.
+
+
+@pytest.fixture(scope="session")
+def rapidocr() -> RapidOcrEngine:
+    return get_engine("rapidocr")
+
+
+def read_page(image, engine) -> dict[str, str]:
+    return {name: field.value for name, field in extract_ocr(prepare_for_ocr(image), engine).fields.items()}
+
+
+def expected(truth: dict[str, str]) -> dict[str, str]:
+    return {name: truth[name] for name in OCR_FIELDS if name in truth}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.value)
+def test_rapidocr_reads_every_key_field_of_a_clean_generated_scan(rapidocr, kind):
+    scan = generated_scan(21, kind)
+
+    read = read_page(scan.image, rapidocr)
+
+    assert {name: read.get(name) for name in expected(scan.truth)} == expected(scan.truth)
+
+
+@pytest.mark.slow
+def test_rapidocr_reads_number_date_and_amounts_of_a_scan_without_a_qr_code(rapidocr):
+    scan = generated_scan(22, Kind.SPECIAL, "no_qr")
+
+    read = read_page(scan.image, rapidocr)
+
+    for name in ("code", "number", "issue_date", "amount", "tax", "total"):
+        assert read.get(name) == scan.truth[name]
+
+
+@pytest.mark.slow
+def test_rapidocr_reads_the_key_fields_of_a_page_photographed_at_an_angle(rapidocr):
+    scan = generated_scan(23, Kind.DIGITAL_ORDINARY, "perspective")
+
+    read = read_page(scan.image, rapidocr)
+
+    for name in ("number", "issue_date", "seller_tin", "buyer_tin", "total"):
+        assert read.get(name) == scan.truth[name]
+
+
+@pytest.mark.slow
+def test_rapidocr_agrees_with_the_qr_code_of_a_real_screenshot(rapidocr):
+    (page,) = load_images((SAMPLES / "img" / "imeth_dzpu_shenzhen_044031900211_37820761.png").read_bytes())
+
+    read = read_page(page, rapidocr)
+    qr = extract_qr("01,10,044031900211,37820761,37990.57,20200706,05660235979008260151,EF5B,")
+
+    for name in ("kind", "code", "number", "issue_date", "check_code", "amount"):
+        assert read[name] == qr.fields[name].value
+    assert read["total"] == "40270.00"
+
+
+@pytest.mark.slow
+def test_rapidocr_reads_the_verified_fields_of_a_real_digital_pdf(rapidocr):
+    source = "pdf/kd_sd_pu_transport_didi_shanghai_25317000002856140513.pdf"
+    (page,) = render_pdf_pages((SAMPLES / source).read_bytes())
+
+    read = read_page(page, rapidocr)
+
+    assert {name: read.get(name) for name in TRUTH[source]["fields"]} == TRUTH[source]["fields"]
+
+
+@pytest.mark.slow
+def test_rapidocr_reads_nothing_on_a_photo_without_an_invoice(rapidocr):
+    (photo,) = load_images(no_invoice_photo())
+
+    assert read_page(photo, rapidocr) == {}
+
+
+@pytest.mark.slow
+def test_tesseract_reads_the_ids_date_and_amounts_of_a_clean_generated_scan():
+    scan = generated_scan(0, Kind.DIGITAL_SPECIAL)
+
+    read = read_page(scan.image, TesseractEngine())
+
+    for name in ("number", "issue_date", "buyer_tin", "seller_tin", "amount", "tax", "total"):
+        assert read.get(name) == scan.truth[name]

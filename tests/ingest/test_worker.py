@@ -1,0 +1,94 @@
+"""Capture through a real Celery worker on the test Redis, as in production."""
+
+import signal
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+
+from config.celery import app
+from ingest import pipeline, services
+from ingest.models import IngestJob, JobState
+from invoices.models import Invoice
+from tests.conftest import start_celery_worker
+from tests.fixtures import einvoices
+from tests.fixtures.einvoices import DIGITAL_SPEC
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def wait_until(predicate, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def buyer(company_a):
+    """Company A buys the generated invoices."""
+    return company_a
+
+
+def spec_for(company, index: int):
+    return replace(
+        DIGITAL_SPEC, number=f"263520000000123{index:05d}", buyer_name=company.name, buyer_tin=company.tin
+    )
+
+
+def test_a_worker_reads_an_upload_after_it_commits(buyer, celery_worker_process):
+    uploads = [
+        services.Upload(f"{index}.xml", einvoices.digital_invoice_xml(spec_for(buyer, index)))
+        for index in range(5)
+    ]
+    with transaction.atomic():
+        batch = services.receive_files(company=buyer, by=None, channel="api", uploads=uploads)
+    assert wait_until(lambda: not batch.jobs.exclude(state=JobState.DONE).exists())
+    assert Invoice.objects.filter(company=buyer).count() == 5
+
+
+def test_a_worker_killed_mid_job_leaves_it_to_the_sweep_and_nothing_twice(tmp_path, settings):
+    """SIGKILL while a scan is being read: after a restart the sweep queues the job again, the new
+    worker finishes it, and nothing was made twice."""
+    from accounts.services import company_create
+    from tests.fixtures.invoice_images import generated_scan, image_bytes
+
+    settings.OCR_ENGINE = "rapidocr"
+    scan = generated_scan(7)
+    company = company_create(name=scan.truth["buyer_name"], tin=scan.truth["buyer_tin"])
+    app.control.purge()
+    worker, _name = start_celery_worker(tmp_path, "first")
+    try:
+        with transaction.atomic():
+            batch = services.receive_files(
+                company=company,
+                by=None,
+                channel="api",
+                uploads=[services.Upload("scan.png", image_bytes(scan.image))],
+            )
+        job = batch.jobs.get()
+        assert wait_until(lambda: IngestJob.objects.get(pk=job.pk).state == JobState.PROCESSING, 30)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert IngestJob.objects.get(pk=job.pk).state == JobState.PROCESSING
+    app.control.purge()  # the broker would hand the message back only after its visibility timeout
+    second, _name = start_celery_worker(tmp_path, "second")
+    try:
+        IngestJob.objects.filter(pk=job.pk).update(started_at=job.created_at - timedelta(hours=1))
+        assert pipeline.sweep_stuck_jobs() == (1, 0)
+        assert wait_until(lambda: IngestJob.objects.get(pk=job.pk).state not in ("queued", "processing"), 120)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (JobState.NEEDS_REVIEW, 2)  # OCR-read names wait for a person
+    assert job.extraction["fields"]["number"]["value"] == scan.truth["number"]
+    assert batch.jobs.count() == 1
+    assert not Invoice.objects.filter(company=company).exists()
