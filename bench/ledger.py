@@ -22,19 +22,19 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.db import connection
+from django.test import Client
+from django.test.utils import setup_test_environment
 
-from accounts.models import Membership, User  # noqa: E402
-from accounts.roles import Role  # noqa: E402
-from accounts.services import company_create  # noqa: E402
-from invoices.exporting import export_ledger  # noqa: E402
-from invoices.fapiao import Kind, uscc_check_char  # noqa: E402
-from invoices.importing import import_ledger  # noqa: E402
-from invoices.models import Invoice, InvoiceLine  # noqa: E402
-from invoices.selectors import invoice_queryset  # noqa: E402
-from invoices.services import remember_counterparties  # noqa: E402
+from accounts.models import Membership, User
+from accounts.roles import Role
+from accounts.services import company_create
+from invoices.exporting import export_ledger
+from invoices.fapiao import Kind, uscc_check_char
+from invoices.importing import import_ledger
+from invoices.models import Invoice, InvoiceLine
+from invoices.selectors import invoice_queryset
+from invoices.services import remember_counterparties
 
 INVOICES = {"91310115MA1K4D8X0B": 160_000, "91110108MA01A2B3CF": 40_000}
 LINES_PER_INVOICE = 3

@@ -17,14 +17,14 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-from accounts.models import Company, Membership, User  # noqa: E402
-from accounts.roles import Role  # noqa: E402
-from invoices.fapiao import uscc_check_char  # noqa: E402
+from accounts.models import Company, Membership, User
+from accounts.roles import Role
+from invoices.fapiao import uscc_check_char
 
 COMPANIES = 20
 MEMBERS = 300

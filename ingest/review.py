@@ -2,6 +2,7 @@
 that read it and how sure it was, beside a picture of the original."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from ingest import sniff
 from ingest.models import IngestJob
@@ -9,6 +10,13 @@ from invoices.drafts import LINE_FIELDS
 from invoices.forms import InvoiceForm, LineFormSet
 
 UNSURE_BELOW = 0.9
+SOURCE_LABELS = {
+    "xml": _("数电 XML"),
+    "ofd": _("OFD"),
+    "pdf_text": _("PDF text"),
+    "qr": _("QR code"),
+    "ocr": _("OCR"),
+}
 
 
 def _initial(job: IngestJob) -> tuple[dict, list[dict]]:
@@ -32,11 +40,14 @@ def _annotations(job: IngestJob) -> dict[str, dict]:
     problems = job.extraction.get("problems", {})
     conflicts = {}
     for conflict in job.extraction.get("conflicts", []):
-        conflicts.setdefault(conflict["name"], []).append(conflict["other"])
+        other = conflict["other"]
+        conflicts.setdefault(conflict["name"], []).append(
+            {"source": SOURCE_LABELS.get(other["source"], other["source"]), "value": other["value"]}
+        )
     notes = {}
     for name, reading in readings.items():
         notes[name] = {
-            "source": reading["source"],
+            "source": SOURCE_LABELS.get(reading["source"], reading["source"]),
             "confidence": round(reading["confidence"] * 100),
             "unsure": reading["confidence"] < UNSURE_BELOW or name in conflicts or name in problems,
             "others": conflicts.get(name, []),

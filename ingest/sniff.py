@@ -37,7 +37,10 @@ def sniff(data: bytes) -> str:
 def _is_ofd(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return any(name.lower() == "ofd.xml" for name in archive.namelist())
+            # An OFD names its root OFD.xml; one that lost it still has its Doc_0 folder.
+            return any(
+                name.lower() == "ofd.xml" or name.lower().startswith("doc_0/") for name in archive.namelist()
+            )
     except (zipfile.BadZipFile, OSError, ValueError):
         return False
 

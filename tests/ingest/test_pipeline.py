@@ -232,3 +232,26 @@ def test_a_text_pdf_issued_to_the_company_goes_straight_into_the_ledger(db, sett
     [job] = run_all(receive(company, (generated.name, generated.data)))
     assert job.state == JobState.DONE, job.extraction
     assert (job.invoice.source, job.invoice.number) == ("pdf", invoice.number)
+
+
+def _bad_files():
+    from tests.fixtures import invoice_images, invoice_pdfs
+
+    bomb = zipped({"bomb.xml": b"0" * (20 * 1024 * 1024)})
+    return [
+        ("truncated.pdf", invoice_pdfs.truncated_pdf(), "corrupt"),
+        ("locked.pdf", invoice_pdfs.encrypted_pdf().data, "encrypted"),
+        ("huge.png", invoice_images.bomb_png(), "too_large"),
+        ("bomb.zip", bomb, "unsafe_archive"),
+        ("parts.ofd", einvoices.ofd_without_ofd_xml(), "unknown_format"),
+        ("holiday.jpg", invoice_images.no_invoice_photo(), "not_invoice"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code"), _bad_files(), ids=lambda value: value if isinstance(value, str) else ""
+)
+def test_hostile_and_useless_files_fail_with_a_reason(buyer, name, data, code):
+    [job] = run_all(receive(buyer, (name, data)))
+    assert (job.state, job.reason_code) == (JobState.FAILED, code)
+    assert storage.blob_path(job.stored_file.sha256).read_bytes() == data
