@@ -2,7 +2,6 @@
 
 import io
 import time
-from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -22,8 +21,8 @@ from tests.fixtures.invoice_images import (
     multipage_tiff,
     no_invoice_photo,
 )
+from tests.fixtures.samples import SAMPLES
 
-SAMPLES = Path("/work/shared/fapiao/samples")
 SAMPLE_IMAGES = sorted((SAMPLES / "img").iterdir())
 SAMPLE_PDFS = sorted((SAMPLES / "pdf").iterdir())
 EXIF_ORIENTATION = 274

@@ -4,7 +4,6 @@ import json
 import random
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -25,8 +24,8 @@ from ingest.extract.ocr import (
 from ingest.extract.qr import extract_qr
 from invoices.fapiao import Kind
 from tests.fixtures.invoice_images import KINDS, generated_scan, make_uscc, no_invoice_photo
+from tests.fixtures.samples import SAMPLES
 
-SAMPLES = Path("/work/shared/fapiao/samples")
 TRUTH = json.loads((SAMPLES / "truth.json").read_text())
 OCR_FIELDS = (
     "kind",

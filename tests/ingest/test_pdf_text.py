@@ -3,7 +3,6 @@ against their ground truth, pages that belong together, scans, and hostile files
 
 import json
 import time
-from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -27,8 +26,8 @@ from tests.fixtures.invoice_pdfs import (
     two_invoices,
     two_page_invoice,
 )
+from tests.fixtures.samples import SAMPLES, sample_path
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fapiao" / "samples"
 SAMPLE_PDFS = sorted(path.name for path in (SAMPLES / "pdf").glob("*.pdf")) if SAMPLES.is_dir() else []
 # The kinds the MANIFEST describes (truth.json does not list them).
 SAMPLE_KINDS = {
@@ -44,9 +43,7 @@ SAMPLE_KINDS = {
 
 
 def sample(name: str) -> bytes:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"the shared samples are not at {SAMPLES}")
-    return (SAMPLES / "pdf" / name).read_bytes()
+    return sample_path(f"pdf/{name}").read_bytes()
 
 
 def sample_truth(name: str) -> dict[str, str | None]:

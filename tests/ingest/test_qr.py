@@ -2,7 +2,6 @@
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,8 @@ from tests.fixtures.invoice_images import (
     no_invoice_photo,
     render_invoice,
 )
+from tests.fixtures.samples import SAMPLES
 
-SAMPLES = Path("/work/shared/fapiao/samples")
 TRUTH = json.loads((SAMPLES / "truth.json").read_text())
 QR_FIELDS = ("kind", "code", "number", "issue_date", "check_code", "amount", "total")
 

@@ -4,7 +4,6 @@ exactly, and hostile XML refused with the right code."""
 import contextlib
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -13,8 +12,8 @@ from hypothesis import strategies as st
 from ingest.extract.base import ExtractError, Extraction
 from ingest.extract.xml_einvoice import MAX_XML_BYTES, extract_xml
 from tests.fixtures import einvoices
+from tests.fixtures.samples import SAMPLES, sample_path
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fapiao" / "samples"
 XML_SAMPLES = sorted(path.name for path in (SAMPLES / "xml").glob("*.xml"))
 
 # Fields a sample's XML does not carry readably, though truth.json (taken from the whole OFD) has them.
@@ -23,10 +22,7 @@ UNREADABLE_IN_XML = {"cooker_lexin_shanghai_20116529__original_invoice.xml": {"t
 
 
 def read_sample(relative: str) -> bytes:
-    path = SAMPLES / relative
-    if not path.exists():
-        pytest.skip(f"the public samples are not at {SAMPLES}")
-    return path.read_bytes()
+    return sample_path(relative).read_bytes()
 
 
 def truth_of(relative: str) -> dict[str, str | None]:
