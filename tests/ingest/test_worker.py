@@ -11,6 +11,7 @@ from django.db import transaction
 from config.celery import app
 from ingest import pipeline, services
 from ingest.models import IngestJob, JobState
+from invoices.drafts import clean_draft
 from invoices.models import Invoice
 from tests.conftest import start_celery_worker
 from tests.fixtures import einvoices
@@ -92,3 +93,15 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_sweep_and_nothing_twice(tmp_pa
     assert job.extraction["fields"]["number"]["value"] == scan.truth["number"]
     assert batch.jobs.count() == 1
     assert not Invoice.objects.filter(company=company).exists()
+    values, lines = pipeline.draft_values(merged_reading(job), company.tin)
+    services.job_confirm(job=job, by=None, draft=clean_draft(values, lines), source="scan")
+    assert Invoice.objects.filter(company=company).count() == 1
+
+
+def merged_reading(job):
+    """The job's stored reading as the pipeline's merge result, to confirm it as a reviewer would."""
+    from ingest.extract.base import Field
+    from ingest.extract.merge import Merged
+
+    fields = {name: Field(**reading) for name, reading in job.extraction["fields"].items()}
+    return Merged(fields=fields, lines=job.extraction["lines"])
