@@ -4,32 +4,35 @@ holds the chain's rules)."""
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Company, User
 from invoices.audit import GENESIS, ChainBreak, EventRecord, event_hash, verify_chain
-from invoices.models import Invoice, InvoiceEvent
+from invoices.models import InvoiceEvent
 
 
 @dataclass(frozen=True)
 class Change:
-    invoice: Invoice
+    subject: models.Model  # the invoice (or, in another trail, the discrepancy) that changed
     action: str
     changes: dict
     reason: str = ""
 
 
-def append_events(*, company: Company, user: User | None, entries: list[Change]) -> list[InvoiceEvent]:
-    """Number, hash and store the entries after the company's last event. Must run inside the
-    transaction that made the changes, so the trail and the data commit together."""
+def append_events(
+    *, company: Company, user: User | None, entries: list[Change], model=InvoiceEvent, subject_field="invoice"
+) -> list:
+    """Number, hash and store the entries after the company's last event of this trail (`model`,
+    whose `subject_field` points at what changed). Must run inside the transaction that made the
+    changes, so the trail and the data commit together."""
     if not entries:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit events must be written in the transaction of the change they record")
     # The company row is the chain's lock: two writers of one company take turns, others don't wait.
     Company.objects.select_for_update().filter(pk=company.pk).values_list("pk").get()
-    last = InvoiceEvent.objects.of(company).order_by("-seq").values_list("seq", "hash").first()
+    last = model.objects.of(company).order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = last or (0, GENESIS)
     at = timezone.now()
     events = []
@@ -39,7 +42,7 @@ def append_events(*, company: Company, user: User | None, entries: list[Change])
             event_id=0,
             company_id=company.pk,
             seq=seq,
-            invoice_id=entry.invoice.pk,
+            invoice_id=entry.subject.pk,
             action=entry.action,
             user_id=user.pk if user else None,
             at=at,
@@ -50,10 +53,10 @@ def append_events(*, company: Company, user: User | None, entries: list[Change])
         )
         prev_hash = event_hash(record)
         events.append(
-            InvoiceEvent(
+            model(
                 company=company,
                 seq=seq,
-                invoice=entry.invoice,
+                **{subject_field: entry.subject},
                 action=entry.action,
                 user=user,
                 at=at,
@@ -63,30 +66,38 @@ def append_events(*, company: Company, user: User | None, entries: list[Change])
                 hash=prev_hash,
             )
         )
-    return InvoiceEvent.objects.bulk_create(events, batch_size=2000)
+    return model.objects.bulk_create(events, batch_size=2000)
 
 
-def company_records(company: Company) -> Iterator[EventRecord]:
-    events = (
-        InvoiceEvent.objects.of(company)
-        .order_by("seq")
-        .values_list(
-            "pk", "seq", "invoice_id", "action", "user_id", "at", "changes", "reason", "prev_hash", "hash"
-        )
+def company_records(company: Company, model=InvoiceEvent, subject_field="invoice") -> Iterator[EventRecord]:
+    fields = (
+        "pk",
+        "seq",
+        f"{subject_field}_id",
+        "action",
+        "user_id",
+        "at",
+        "changes",
+        "reason",
+        "prev_hash",
+        "hash",
     )
-    for pk, seq, invoice_id, action, user_id, at, changes, reason, prev_hash, hash_ in events.iterator(5000):
+    events = model.objects.of(company).order_by("seq").values_list(*fields)
+    for pk, seq, subject_id, action, user_id, at, changes, reason, prev_hash, hash_ in events.iterator(5000):
         yield EventRecord(
-            pk, company.pk, seq, invoice_id, action, user_id, at, changes, reason, prev_hash, hash_
+            pk, company.pk, seq, subject_id, action, user_id, at, changes, reason, prev_hash, hash_
         )
 
 
-def verify_company_trail(company: Company) -> tuple[int, list[ChainBreak]]:
-    """How many events the company has, and where its chain is broken."""
+def verify_company_trail(
+    company: Company, model=InvoiceEvent, subject_field="invoice"
+) -> tuple[int, list[ChainBreak]]:
+    """How many events the company has in this trail, and where its chain is broken."""
     count = 0
 
     def counted():
         nonlocal count
-        for record in company_records(company):
+        for record in company_records(company, model, subject_field):
             count += 1
             yield record
 

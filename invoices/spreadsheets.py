@@ -152,8 +152,20 @@ def write_xlsx(
 ) -> bytes:
     """An XLSX with a bold, frozen header row. IDs and text are text cells formatted "@", so leading
     zeros and all 20 digits survive editing in Excel; amounts are numbers formatted "#,##0.00"."""
+    return write_xlsx_sheets([(sheet, headers, rows)])
+
+
+def write_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[Column], Iterable[Sequence[object]]]]) -> bytes:
+    """An XLSX of several sheets, each (name, headers, rows) written as write_xlsx writes one."""
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
+    for name, headers, rows in sheets:
+        _write_sheet(workbook.create_sheet(name[:31]), headers, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(worksheet, headers: Sequence[Column], rows: Iterable[Sequence[object]]) -> None:
     worksheet.freeze_panes = "A2"
     for index, column in enumerate(headers, start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = _column_width(column)
@@ -161,9 +173,6 @@ def write_xlsx(
     writers = [_XlsxColumn(worksheet, column.kind) for column in headers]
     for values in rows:
         worksheet.append([writer.cell(value) for writer, value in zip(writers, values, strict=True)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def write_csv(headers: Sequence[Column], rows: Iterable[Sequence[object]]) -> bytes:

@@ -63,7 +63,11 @@ class Result:
     bureau_key: str | None
     flags: tuple[str, ...] = ()
     suggestion: dict[str, str] = field(default_factory=dict)  # ledger field -> the value to correct it to
-    rule: str = ""  # which pass and rule concluded it, e.g. "identity:equal", "block:counterparty+total:transposition"
-    compared: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (ledger value, bureau value)
+    rule: str = (
+        ""  # which pass and rule concluded it, e.g. "identity:equal" (listed in reconcile/matching.py)
+    )
+    compared: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # field -> (ledger value, bureau value)
     candidates: tuple[str, ...] = ()  # the other side's keys an ambiguous record could pair with
     days_missing: int | None = None  # missing_in_bureau / pending_sync: days from issue to the import's as-of

@@ -94,6 +94,43 @@ CASES = [
     Case("api_capture_job", "get", "/api/capture/jobs/{job}/", (401, 200, 403, 404), company_header=True),
     Case("api_capture_job", "get", "/api/capture/jobs/{job}/", (401, 200, 403, 404)),
     Case("api_capture_job_retry", "post", "/api/capture/jobs/{job}/retry/", (401, 400, 403, 404)),
+    Case("reconcile", "get", "/reconcile/", (302, 200, 403, 200)),
+    Case("reconcile_import", "get", "/reconcile/imports/{import}/", (302, 200, 403, 404)),
+    Case("reconcile_start", "post", "/reconcile/imports/{import}/run/", (302, 302, 403, 404)),
+    Case("reconcile_run", "get", "/reconcile/runs/{run}/", (302, 200, 403, 404)),
+    Case("reconcile_discrepancies", "get", "/reconcile/runs/{run}/discrepancies/", (302, 200, 403, 404)),
+    Case("reconcile_export", "get", "/reconcile/runs/{run}/export.xlsx", (302, 200, 403, 404)),
+    Case("reconcile_discrepancy", "get", "/reconcile/discrepancies/{discrepancy}/", (302, 200, 403, 404)),
+    Case(
+        "reconcile_decide",
+        "post",
+        "/reconcile/decide/",
+        (302, 302, 403, 302),
+        {"ids": "{discrepancy}", "action": "ignore", "reason": "x"},
+    ),
+    Case(
+        "api_reconcile_imports", "get", "/api/reconcile/imports/", (401, 200, 403, 404), company_header=True
+    ),
+    Case("api_reconcile_import", "get", "/api/reconcile/imports/{import}/", (401, 200, 403, 404)),
+    Case("api_reconcile_runs", "get", "/api/reconcile/runs/", (401, 200, 403, 404), company_header=True),
+    Case(
+        "api_reconcile_runs",
+        "post",
+        "/api/reconcile/runs/",
+        (401, 202, 403, 404),
+        {"bureau_import": "{import}"},
+    ),
+    Case("api_reconcile_run", "get", "/api/reconcile/runs/{run}/", (401, 200, 403, 404)),
+    Case(
+        "api_reconcile_discrepancies", "get", "/api/reconcile/runs/{run}/discrepancies/", (401, 200, 403, 404)
+    ),
+    Case(
+        "api_reconcile_decide",
+        "post",
+        "/api/reconcile/decisions/",
+        (401, 200, 403, 200),
+        {"ids": "{discrepancy}", "action": "ignore", "reason": "x"},
+    ),
     Case("api_me", "get", "/api/me/", (401, 200, 200, 200)),
     Case("api_companies", "get", "/api/companies/", (401, 200, 200, 200)),
     Case("api_company", "get", "/api/company/", (401, 200, 200, 404), company_header=True),
@@ -114,6 +151,21 @@ def url_names(resolver=None, namespace=""):
             yield entry.name
 
 
+def reconciled(company):
+    """A finished reconciliation of an export that the company's ledger lacks entirely."""
+    from reconcile import running, services
+    from tests.fixtures.spreadsheets import bureau_xlsx
+
+    bureau_import, _created = services.bureau_import_create(
+        company=company, by=None, name="export.xlsx", data=bureau_xlsx(3, seed=1)
+    )
+    services.read_import(bureau_import.pk)
+    run = bureau_import.runs.get()
+    running.execute_run(run.pk)
+    run.refresh_from_db()
+    return run
+
+
 def test_every_url_is_in_the_table():
     assert set(url_names()) - PUBLIC == {case.name for case in CASES}
 
@@ -126,6 +178,7 @@ def world(alice, bob, charlie, company_a):
         company=company_a, by=alice, channel="browser", uploads=[Upload("a.xml", digital_invoice_xml())]
     )
     job = batch.jobs.get()
+    run = reconciled(company_a)
     return {
         "people": {"nobody": None, "alice": alice, "bob": bob, "charlie": charlie},
         "values": {
@@ -136,6 +189,9 @@ def world(alice, bob, charlie, company_a):
             "batch": batch.pk,
             "job": job.pk,
             "file": job.stored_file.pk,
+            "import": run.bureau_import.pk,
+            "run": run.pk,
+            "discrepancy": run.discrepancies.first().pk,
         },
         "company_a": company_a,
     }

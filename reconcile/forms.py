@@ -1,0 +1,82 @@
+from datetime import datetime, time
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reconcile.decisions import ACTIONS
+from reconcile.messages import CATEGORY_LABELS
+from reconcile.models import Discrepancy
+
+ACTION_LABELS = {
+    "accept_bureau": _("Take the bureau's values into the ledger"),
+    "add_to_ledger": _("Add the bureau's invoice to the ledger"),
+    "link": _("Link with the record chosen"),
+    "resolve": _("Resolve (explained)"),
+    "ignore": _("Ignore"),
+    "reopen": _("Reopen"),
+}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Bureau export (XLSX, XLS or CSV)"))
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        required=False,
+        choices=[
+            ("", _("Tell from the file")),
+            ("purchase", _("Purchases (进项)")),
+            ("sales", _("Sales (销项)")),
+        ],
+    )
+    as_of = forms.DateField(
+        label=_("Bureau data as of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("When the export was taken; today if left empty."),
+    )
+
+    def as_of_moment(self) -> datetime | None:
+        day = self.cleaned_data.get("as_of")
+        return timezone.make_aware(datetime.combine(day, time(23, 59))) if day else None
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Decision"), choices=[(action, ACTION_LABELS[action]) for action in ACTIONS]
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    counterpart = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class DiscrepancyFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(
+        label=_("Category"),
+        choices=list(CATEGORY_LABELS.items()),
+        empty_label=_("All but matched"),
+        method="filter_category",
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("State"), choices=Discrepancy.State.choices, empty_label=_("Any")
+    )
+    counterparty = django_filters.CharFilter(label=_("Counterparty"), method="filter_counterparty")
+    min_days = django_filters.NumberFilter(
+        label=_("Missing for at least (days)"), field_name="days_missing", lookup_expr="gte"
+    )
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category=value)
+
+    def filter_counterparty(self, queryset, name, value):
+        term = value.strip()
+        return queryset.filter(counterparty_tin=term.upper()) | queryset.filter(
+            counterparty_name__icontains=term
+        )
+
+    @property
+    def qs(self):
+        result = super().qs
+        if not (self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("category")):
+            result = result.exclude(category="matched")
+        return result.order_by("category", "-tax_at_risk", "identity")

@@ -1,0 +1,229 @@
+"""The tax bureau's exports read into InvoiceRecords. Pure: no Django.
+
+Implements RULES.md §8 (the 全量发票查询 发票基础信息 sheet, the line sheet and the 抵扣类勾选 list:
+headers matched by name below any title rows, with the known aliases; identity = 数电发票号码, else
+发票代码:发票号码; red invoices and their blue originals from 是否正数发票 and 备注), §7 (status texts and
+codes) and §1 (identifiers as text: an id Excel stored as a number has lost digits and is reported).
+
+The line sheet has one row per invoice line: its rows are grouped by identity in file order and the
+lines' 金额 and 税额 added up; the total is their sum (a line's 价税合计 is not repeated per invoice
+consistently enough across exports to be trusted)."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from invoices.fapiao import (
+    Kind,
+    invoice_identity,
+    kind_from_bureau_text,
+    kind_from_invoice_code,
+    kind_from_tax_account_code,
+)
+from invoices.ledger_file import RED_DIGITAL, RED_LEGACY, STATUS_WORDS
+from invoices.spreadsheets import CellKind, Column, Row, SpreadsheetError, read_table
+from reconcile.records import InvoiceRecord
+
+LAYOUTS = ("basic", "lines", "tick")
+STATUS_CODES = {"01": "normal", "02": "voided", "03": "red_flushed_full", "04": "red_flushed_partial"}
+ZERO = Decimal("0.00")
+
+COLUMNS = (
+    Column("发票代码", CellKind.ID),
+    Column("发票号码", CellKind.ID),
+    Column("数电发票号码", CellKind.ID),
+    Column("销方识别号", CellKind.ID, aliases=("销售方纳税人识别号", "销售方识别号", "销方税号")),
+    Column("销方名称", CellKind.TEXT, aliases=("销售方纳税人名称", "销售方名称")),
+    Column("购方识别号", CellKind.ID, aliases=("购买方识别号", "购买方纳税人识别号", "购方税号")),
+    Column("购买方名称", CellKind.TEXT, aliases=("购方名称", "购买方纳税人名称")),
+    Column("开票日期", CellKind.DATE),
+    Column("金额", CellKind.AMOUNT, aliases=("合计金额",)),
+    Column("税额", CellKind.AMOUNT, aliases=("票面税额", "合计税额")),
+    Column("价税合计", CellKind.AMOUNT),
+    Column("发票票种", CellKind.TEXT, aliases=("票种",)),
+    Column("发票状态", CellKind.TEXT),
+    Column("是否正数发票", CellKind.TEXT),
+    Column("备注", CellKind.TEXT),
+    Column("货物或应税劳务名称", CellKind.TEXT),
+    Column("税率", CellKind.NUMBER),
+    Column("是否勾选", CellKind.TEXT),
+    Column("有效抵扣税额", CellKind.AMOUNT),
+)
+REQUIRED = ("开票日期", "金额", "税额", "销方识别号")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str
+    code: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BureauFile:
+    layout: str
+    format: str
+    sheet: str
+    header_row: int
+    records: tuple[InvoiceRecord, ...]
+    problems: tuple[RowProblem, ...]
+    direction: str
+    period: tuple[date, date] | None
+    ignored_columns: tuple[str, ...]
+
+
+class BureauFileError(ValueError):
+    """The whole file refused: `code` names why, `params` (text) fill the message."""
+
+    def __init__(self, code: str, **params: str):
+        self.code = code
+        self.params = {key: str(value) for key, value in params.items()}
+        super().__init__(f"{code}: {self.params}" if self.params else code)
+
+
+def _layout(columns: tuple[str, ...]) -> str:
+    if "货物或应税劳务名称" in columns or "税率" in columns:
+        return "lines"
+    if "是否勾选" in columns or "有效抵扣税额" in columns:
+        return "tick"
+    return "basic"
+
+
+def _text(row: Row, column: str) -> str:
+    value = row.values.get(column)
+    return "" if value is None else str(value).strip()
+
+
+def _status(text: str) -> str | None:
+    if not text:
+        return "normal"
+    return STATUS_CODES.get(text) or STATUS_WORDS.get(text.replace(" ", ""))
+
+
+def _kind(text: str, code: str) -> str:
+    kind = kind_from_bureau_text(text) or kind_from_tax_account_code(text) if text else None
+    if kind is None and code:
+        kind = kind_from_invoice_code(code)
+    return (kind or Kind.OTHER).value
+
+
+def _blue(remarks: str) -> str:
+    if match := RED_DIGITAL.search(remarks):
+        return match.group(1)
+    if match := RED_LEGACY.search(remarks):
+        return f"{match.group(1)}:{match.group(2)}"
+    return ""
+
+
+def _record(row: Row, problems: list[RowProblem]) -> InvoiceRecord | None:
+    for error in row.errors:
+        problems.append(RowProblem(row.number, error.column, error.code, dict(error.params)))
+    if row.errors:
+        return None
+    code, number, digital = _text(row, "发票代码"), _text(row, "发票号码"), _text(row, "数电发票号码")
+    if digital and not code:
+        number, digital = digital, ""
+    issued, amount, tax = row.values.get("开票日期"), row.values.get("金额"), row.values.get("税额")
+    missing = [
+        name
+        for name, value in (("发票号码", number), ("开票日期", issued), ("金额", amount), ("税额", tax))
+        if value in (None, "")
+    ]
+    if missing:
+        problems.append(RowProblem(row.number, missing[0], "missing_value"))
+        return None
+    status = _status(_text(row, "发票状态"))
+    if status is None:
+        problems.append(
+            RowProblem(row.number, "发票状态", "unknown_status", {"text": _text(row, "发票状态")})
+        )
+        return None
+    total = row.values.get("价税合计")
+    total = total if isinstance(total, Decimal) else amount + tax
+    remarks = _text(row, "备注")
+    return InvoiceRecord(
+        key=str(row.number),
+        code=code,
+        number=number,
+        digital_number=digital,
+        identity=invoice_identity(code, number, digital),
+        kind=_kind(_text(row, "发票票种"), code),
+        issue_date=issued,
+        seller_tin=_text(row, "销方识别号"),
+        seller_name=_text(row, "销方名称"),
+        buyer_tin=_text(row, "购方识别号"),
+        buyer_name=_text(row, "购买方名称"),
+        amount=amount,
+        tax=tax,
+        total=total,
+        status=status,
+        is_red=_text(row, "是否正数发票") == "否" or total < 0,
+        blue_identity=_blue(remarks),
+    )
+
+
+def _grouped_lines(records: list[InvoiceRecord]) -> list[InvoiceRecord]:
+    """The line sheet's rows, one invoice each: the first row's data with the lines' sums."""
+    invoices: dict[str, InvoiceRecord] = {}
+    for record in records:
+        first = invoices.get(record.identity)
+        if first is None:
+            invoices[record.identity] = record
+            continue
+        amount, tax = first.amount + record.amount, first.tax + record.tax
+        invoices[record.identity] = InvoiceRecord(
+            **{**first.__dict__, "amount": amount, "tax": tax, "total": amount + tax}
+        )
+    return [
+        InvoiceRecord(**{**record.__dict__, "total": record.amount + record.tax})
+        for record in invoices.values()
+    ]
+
+
+def _direction(records: list[InvoiceRecord], company_tin: str, requested: str | None) -> str:
+    if not records:
+        raise BureauFileError("empty")
+    buying = sum(record.buyer_tin == company_tin for record in records)
+    selling = sum(record.seller_tin == company_tin for record in records)
+    half = len(records) / 2
+    found = "purchase" if buying >= half else "sales" if selling >= half else None
+    if found is None:
+        sides = Counter(record.buyer_tin for record in records) + Counter(
+            record.seller_tin for record in records
+        )
+        raise BureauFileError("other_taxpayer", tin=sides.most_common(1)[0][0] or "—", expected=company_tin)
+    if requested and requested != found:
+        raise BureauFileError("wrong_direction", direction=requested)
+    return found
+
+
+def read_bureau_file(data: bytes, *, company_tin: str, direction: str | None = None) -> BureauFile:
+    try:
+        table = read_table(data, COLUMNS)
+    except SpreadsheetError as error:
+        raise BureauFileError(error.code, **error.params) from None
+    missing = [name for name in REQUIRED if name not in table.columns]
+    if "发票号码" not in table.columns and "数电发票号码" not in table.columns:
+        missing.append("数电发票号码")
+    if missing:
+        raise BureauFileError("missing_columns", columns="、".join(missing))
+    layout = _layout(table.columns)
+    problems: list[RowProblem] = []
+    records = [record for row in table.rows if (record := _record(row, problems)) is not None]
+    if layout == "lines":
+        records = _grouped_lines(records)
+    chosen = _direction(records, company_tin, direction)
+    dates = [record.issue_date for record in records]
+    return BureauFile(
+        layout=layout,
+        format=table.format,
+        sheet=table.sheet,
+        header_row=table.header_row,
+        records=tuple(records),
+        problems=tuple(problems),
+        direction=chosen,
+        period=(min(dates), max(dates)) if dates else None,
+        ignored_columns=table.ignored_columns,
+    )

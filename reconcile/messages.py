@@ -1,0 +1,72 @@
+"""The reconciliation in words: categories, flags and why an export was refused (translated)."""
+
+from django.utils.translation import gettext_lazy as _
+
+CATEGORY_LABELS = {
+    "matched": _("Matched"),
+    "status_changed": _("Voided or red-flushed at the bureau"),
+    "mismatch": _("Fields differ"),
+    "number_typo": _("Invoice number typo"),
+    "tin_error": _("Taxpayer ID wrong"),
+    "suspected": _("Probably the same invoice"),
+    "missing_in_bureau": _("Missing from the bureau's data"),
+    "pending_sync": _("Not yet in the bureau's data"),
+    "missing_in_ledger": _("Missing from the ledger"),
+    "duplicate_in_ledger": _("Twice in the ledger"),
+    "duplicate_in_bureau": _("Twice in the bureau's data"),
+    "ambiguous": _("Several possible matches"),
+}
+CATEGORY_HELP = {
+    "missing_in_bureau": _(
+        "The bureau does not have these invoices although they are older than the sync lag. Ask the "
+        "seller to check the upload and the buyer's taxpayer ID before the filing deadline."
+    ),
+    "tin_error": _(
+        "The invoice carries a taxpayer ID one typo away; the bureau files it under the other ID."
+    ),
+    "status_changed": _(
+        "The seller voided or red-flushed the invoice: its input VAT can no longer be deducted."
+    ),
+    "number_typo": _("The ledger's number is one keystroke away from the bureau's."),
+    "mismatch": _("Same invoice, different figures: usually a decimal point or a digit entered wrongly."),
+    "suspected": _("Same supplier, month and amount, but different numbers: check and link by hand."),
+}
+FLAG_LABELS = {
+    "voided": _("voided"),
+    "red_flushed": _("red-flushed"),
+    "amount": _("amount"),
+    "tax": _("tax"),
+    "total": _("total"),
+    "date": _("date"),
+    "decimal_shift": _("decimal point shifted"),
+    "rounding": _("rounding"),
+    "rate": _("tax rate"),
+    "cross_period": _("other tax period"),
+    "seller_tin": _("seller TIN"),
+    "buyer_tin": _("buyer TIN"),
+    "net_differs": _("net after red invoices differs"),
+}
+IMPORT_ERRORS = {
+    "missing_columns": _("The export lacks the required columns: %(columns)s."),
+    "empty": _("The export holds no invoices."),
+    "unknown_format": _(
+        "This is not an export Fapiao Desk reads: use the XLSX, XLS or CSV file of 全量发票查询 "
+        "or the 勾选 list."
+    ),
+    "corrupt": _("The file is damaged and cannot be opened."),
+    "encoding": _("The CSV file is neither UTF-8 nor GBK text."),
+    "no_header": _("No header row with the bureau's column names was found."),
+    "too_many_rows": _("The export has more than %(max_rows)s rows; export a shorter period."),
+    "other_taxpayer": _(
+        "This is the export of another taxpayer (%(tin)s), not of this company (%(expected)s). Export it "
+        "again while logged in as this company."
+    ),
+    "wrong_direction": _(
+        "The export is of the other direction: this company is on the other side of its invoices."
+    ),
+}
+
+
+def import_error(code: str, params: dict) -> str:
+    message = IMPORT_ERRORS.get(code, _("The export cannot be read."))
+    return str(message % params) if params and "%(" in str(message) else str(message)

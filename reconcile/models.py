@@ -1,0 +1,187 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CompanyOwned
+from invoices.models import KIND_CHOICES, MONEY, Direction, Invoice, Status
+from reconcile.records import CATEGORIES
+
+
+class BureauImport(CompanyOwned):
+    """One export of the bureau's data (全量发票查询 or the 勾选 list), kept as its original file."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        READING = "reading", _("Reading")
+        DONE = "done", _("Read")
+        FAILED = "failed", _("Failed")
+
+    stored_file = models.ForeignKey("ingest.StoredFile", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
+    requested_direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, blank=True)
+    layout = models.CharField(_("layout"), max_length=8, blank=True)
+    period_start = models.DateField(_("first issue date"), null=True)
+    period_end = models.DateField(_("last issue date"), null=True)
+    as_of = models.DateTimeField(_("bureau data as of"))
+    row_count = models.PositiveIntegerField(_("invoices"), default=0)
+    problems = models.JSONField(_("rows not read"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bureau import")
+        verbose_name_plural = _("bureau imports")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "stored_file"], name="bureau_import_unique_file")
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.direction} {self.period_start}–{self.period_end}"
+
+
+class BureauInvoice(CompanyOwned):
+    """One invoice as the bureau's export states it."""
+
+    bureau_import = models.ForeignKey(BureauImport, on_delete=models.CASCADE, related_name="invoices")
+    row = models.PositiveIntegerField(_("row"))
+    code = models.CharField(max_length=12, blank=True)
+    number = models.CharField(max_length=20)
+    digital_number = models.CharField(max_length=20, blank=True)
+    identity = models.CharField(max_length=40)
+    kind = models.CharField(max_length=24, choices=KIND_CHOICES)
+    issue_date = models.DateField()
+    seller_tin = models.CharField(max_length=20, blank=True)
+    seller_name = models.CharField(max_length=200, blank=True)
+    buyer_tin = models.CharField(max_length=20, blank=True)
+    buyer_name = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NORMAL)
+    is_red = models.BooleanField(default=False)
+    blue_identity = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["bureau_import", "identity"], name="bureau_invoice_by_identity")]
+
+    def __str__(self):
+        return f"{self.identity} {self.issue_date} {self.total}"
+
+
+class ReconRun(CompanyOwned):
+    """One comparison of the ledger with one bureau import."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    bureau_import = models.ForeignKey(BureauImport, on_delete=models.PROTECT, related_name="runs")
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        constraints = [
+            # One reconciliation at a time per company: a second is refused while one is under way.
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=Q(state__in=["queued", "running"]),
+                name="recon_run_one_at_a_time",
+            )
+        ]
+
+    def __str__(self):
+        return f"run {self.pk} {self.state}"
+
+
+class Discrepancy(CompanyOwned):
+    """One conclusion of a run: a pair or a record alone, its category and what to do about it."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        CORRECTED = "corrected", _("Corrected")
+        LINKED = "linked", _("Linked")
+        IGNORED = "ignored", _("Ignored")
+
+    class Change(models.TextChoices):
+        NEW = "new", _("New since the previous import")
+        STILL = "still", _("As in the previous import")
+        CHANGED = "changed", _("Changed since the previous import")
+
+    run = models.ForeignKey(ReconRun, on_delete=models.CASCADE, related_name="discrepancies")
+    category = models.CharField(max_length=24, choices=[(category, category) for category in CATEGORIES])
+    flags = models.JSONField(default=list)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bureau_invoice = models.ForeignKey(
+        BureauInvoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    identity = models.CharField(max_length=40)
+    counterparty_tin = models.CharField(max_length=20, blank=True)
+    counterparty_name = models.CharField(max_length=200, blank=True)
+    issue_date = models.DateField(null=True)
+    total = models.DecimalField(**MONEY, null=True)
+    tax_at_risk = models.DecimalField(**MONEY, default=0)
+    suggestion = models.JSONField(default=dict)
+    rule = models.CharField(max_length=80, blank=True)
+    compared = models.JSONField(default=dict)
+    candidates = models.JSONField(default=list)
+    days_missing = models.IntegerField(null=True)
+    change = models.CharField(max_length=8, choices=Change.choices, default=Change.NEW)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("discrepancy")
+        verbose_name_plural = _("discrepancies")
+        indexes = [
+            models.Index(fields=["run", "category", "state"], name="discrepancy_by_category"),
+            models.Index(fields=["run", "counterparty_tin"], name="discrepancy_by_counterparty"),
+            models.Index(fields=["company", "invoice"], name="discrepancy_by_invoice"),
+        ]
+
+    def __str__(self):
+        return f"{self.category} {self.identity}"
+
+
+class DecisionEvent(CompanyOwned):
+    """Who decided what about a discrepancy, when and why. Hash-chained per company like the
+    invoice trail (invoices/audit.py), so a rewritten decision shows."""
+
+    seq = models.PositiveBigIntegerField()
+    discrepancy = models.ForeignKey(Discrepancy, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=16)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    changes = models.JSONField(default=dict)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "seq"], name="decision_event_unique_seq")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.discrepancy_id}"

@@ -1,0 +1,150 @@
+"""One reconciliation run: load both sides, match them (reconcile/matching.py), and write a
+Discrepancy for every conclusion, carrying over the decisions already taken on the same records in
+the previous run and saying what changed since then."""
+
+import logging
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from reconcile import selectors, services
+from reconcile.bulk import bulk_insert
+from reconcile.matching import reconcile
+from reconcile.models import Discrepancy, ReconRun
+from reconcile.records import InvoiceRecord, Result
+
+log = logging.getLogger(__name__)
+
+# Purchase invoices whose input VAT cannot be deducted as things stand.
+AT_RISK = {"missing_in_bureau", "status_changed", "tin_error", "mismatch", "number_typo", "suspected"}
+DECIDED = (
+    Discrepancy.State.ACCEPTED,
+    Discrepancy.State.CORRECTED,
+    Discrepancy.State.LINKED,
+    Discrepancy.State.IGNORED,
+)
+
+
+def execute_run(run_id: int) -> None:
+    if not services.run_claim(run_id):
+        return
+    run = ReconRun.objects.select_related("company", "bureau_import").get(pk=run_id)
+    try:
+        _execute(run)
+    except DatabaseError:
+        raise
+    except Exception as error:
+        log.exception("reconciliation %s failed", run.pk)
+        ReconRun.objects.filter(pk=run.pk).update(
+            state=ReconRun.State.FAILED, error=str(error)[:500], finished_at=timezone.now()
+        )
+
+
+def _execute(run: ReconRun) -> None:
+    company, bureau_import = run.company, run.bureau_import
+    direction = bureau_import.direction
+    ledger = selectors.ledger_records(company=company, direction=direction)
+    bureau = selectors.bureau_records(bureau_import=bureau_import)
+    services.run_progress(run, 30)
+    period = (bureau_import.period_start, bureau_import.period_end) if bureau_import.period_start else None
+    results = reconcile(
+        ledger,
+        bureau,
+        direction=direction,
+        company_tin=company.tin,
+        as_of=timezone.localtime(bureau_import.as_of).date(),
+        sync_lag_days=company.sync_lag_days,
+        period=period,
+    )
+    services.run_progress(run, 60)
+    previous = selectors.latest_done_run(company=company, direction=direction, before=run)
+    earlier = _earlier_conclusions(previous)
+    ledger_by_key = {record.key: record for record in ledger}
+    bureau_by_key = {record.key: record for record in bureau}
+    with transaction.atomic():
+        bulk_insert(
+            Discrepancy,
+            (
+                _discrepancy(run, result, ledger_by_key, bureau_by_key, direction, earlier)
+                for result in results
+            ),
+        )
+        counts = {}
+        for result in results:
+            counts[result.category] = counts.get(result.category, 0) + 1
+        counts["arrived"] = _arrived(previous, results)
+        ReconRun.objects.filter(pk=run.pk).update(
+            state=ReconRun.State.DONE,
+            progress=100,
+            counts=counts,
+            previous=previous,
+            finished_at=timezone.now(),
+        )
+
+
+def _pair_key(invoice_id, identity: str) -> tuple:
+    return (invoice_id, identity)
+
+
+def _earlier_conclusions(previous: ReconRun | None) -> dict:
+    """The previous run's conclusions by (ledger invoice, identity): category and decision."""
+    if previous is None:
+        return {}
+    rows = previous.discrepancies.values_list(
+        "invoice_id", "identity", "category", "state", "reason", "decided_by_id", "decided_at"
+    )
+    return {(invoice_id, identity): rest for invoice_id, identity, *rest in rows.iterator(10_000)}
+
+
+def _arrived(previous: ReconRun | None, results: list[Result]) -> int:
+    """Invoices the previous import lacked that this one has: missing then, paired now."""
+    if previous is None:
+        return 0
+    missing_before = set(
+        previous.discrepancies.filter(category__in=["missing_in_bureau", "pending_sync"]).values_list(
+            "invoice_id", flat=True
+        )
+    )
+    return sum(
+        1
+        for result in results
+        if result.ledger_key and result.bureau_key and int(result.ledger_key) in missing_before
+    )
+
+
+def _discrepancy(run, result: Result, ledger_by_key, bureau_by_key, direction, earlier) -> Discrepancy:
+    ledger: InvoiceRecord | None = ledger_by_key.get(result.ledger_key) if result.ledger_key else None
+    bureau: InvoiceRecord | None = bureau_by_key.get(result.bureau_key) if result.bureau_key else None
+    record = ledger or bureau
+    invoice_id = int(result.ledger_key) if result.ledger_key else None
+    at_risk = direction == "purchase" and ledger is not None and result.category in AT_RISK
+    discrepancy = Discrepancy(
+        company_id=run.company_id,
+        run=run,
+        category=result.category,
+        flags=list(result.flags),
+        invoice_id=invoice_id,
+        bureau_invoice_id=int(result.bureau_key) if result.bureau_key else None,
+        identity=record.identity,
+        counterparty_tin=record.counterparty_tin(direction),
+        counterparty_name=record.seller_name if direction == "purchase" else record.buyer_name,
+        issue_date=record.issue_date,
+        total=record.total,
+        tax_at_risk=ledger.tax if at_risk else 0,
+        suggestion=dict(result.suggestion),
+        rule=result.rule[:80],
+        compared={name: list(values) for name, values in result.compared.items()},
+        candidates=list(result.candidates),
+        days_missing=result.days_missing,
+    )
+    before = earlier.get(_pair_key(invoice_id, record.identity))
+    if before is None:
+        discrepancy.change = Discrepancy.Change.NEW
+    else:
+        category, state, reason, decided_by_id, decided_at = before
+        same = category == result.category
+        discrepancy.change = Discrepancy.Change.STILL if same else Discrepancy.Change.CHANGED
+        if same and state in DECIDED:
+            discrepancy.state, discrepancy.reason = state, reason
+            discrepancy.decided_by_id, discrepancy.decided_at = decided_by_id, decided_at
+    return discrepancy

@@ -1,0 +1,98 @@
+from django.db.models import Count, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Company
+from invoices.models import Invoice
+from invoices.selectors import invoice_queryset
+from reconcile.models import BureauImport, BureauInvoice, Discrepancy, ReconRun
+from reconcile.records import InvoiceRecord
+
+RECORD_FIELDS = (
+    "code", "number", "digital_number", "identity", "kind", "issue_date", "seller_tin", "seller_name",
+    "buyer_tin", "buyer_name", "amount", "tax", "total", "status", "is_red", "blue_identity",
+)  # fmt: skip
+
+
+def ledger_records(*, company: Company, direction: str) -> list[InvoiceRecord]:
+    rows = invoice_queryset(company=company).filter(direction=direction).values_list("pk", *RECORD_FIELDS)
+    return [InvoiceRecord(str(pk), *values) for pk, *values in rows.iterator(10_000)]
+
+
+def bureau_records(*, bureau_import: BureauImport) -> list[InvoiceRecord]:
+    rows = bureau_import.invoices.values_list("pk", *RECORD_FIELDS)
+    return [InvoiceRecord(str(pk), *values) for pk, *values in rows.iterator(10_000)]
+
+
+def import_queryset(*, company: Company) -> QuerySet[BureauImport]:
+    return (
+        BureauImport.objects.of(company).select_related("stored_file", "created_by").order_by("-created_at")
+    )
+
+
+def import_get(*, company: Company, pk: int) -> BureauImport:
+    return get_object_or_404(import_queryset(company=company), pk=pk)
+
+
+def run_queryset(*, company: Company) -> QuerySet[ReconRun]:
+    return ReconRun.objects.of(company).select_related("bureau_import").order_by("-created_at")
+
+
+def run_get(*, company: Company, pk: int) -> ReconRun:
+    return get_object_or_404(run_queryset(company=company), pk=pk)
+
+
+def latest_done_run(*, company: Company, direction: str, before: ReconRun | None = None) -> ReconRun | None:
+    runs = run_queryset(company=company).filter(state=ReconRun.State.DONE, bureau_import__direction=direction)
+    if before is not None:
+        runs = runs.filter(created_at__lt=before.created_at)
+    return runs.first()
+
+
+def discrepancy_queryset(*, company: Company) -> QuerySet[Discrepancy]:
+    return Discrepancy.objects.of(company).select_related("invoice", "bureau_invoice", "run", "decided_by")
+
+
+def discrepancy_none() -> QuerySet[Discrepancy]:
+    """No discrepancies: what the API schema generator inspects, having no company to ask for."""
+    return Discrepancy.objects.none()
+
+
+def discrepancy_get(*, company: Company, pk: int) -> Discrepancy:
+    return get_object_or_404(discrepancy_queryset(company=company), pk=pk)
+
+
+def run_summary(*, run: ReconRun) -> list[dict]:
+    """Per category: how many, the money and the tax at risk, and how many are still open."""
+    rows = (
+        run.discrepancies.values("category")
+        .annotate(count=Count("pk"), total=Sum("total"), tax_at_risk=Sum("tax_at_risk"))
+        .order_by("category")
+    )
+    open_counts = dict(
+        run.discrepancies.filter(state=Discrepancy.State.OPEN).values_list("category").annotate(Count("pk"))
+    )
+    return [{**row, "open": open_counts.get(row["category"], 0)} for row in rows]
+
+
+def missing_days_histogram(*, run: ReconRun, buckets=(3, 7, 15, 30, 60, 90)) -> list[dict]:
+    """How long the invoices missing from the bureau's data have been missing, in buckets of days."""
+    days = run.discrepancies.filter(category="missing_in_bureau").values_list("days_missing", flat=True)
+    edges = [0, *buckets]
+    counts = [0] * (len(edges))
+    for value in days:
+        index = next((i for i, edge in enumerate(buckets) if (value or 0) <= edge), len(buckets))
+        counts[index] += 1
+    labels = [f"{low + 1}–{high}" for low, high in zip(edges, buckets, strict=False)] + [f">{buckets[-1]}"]
+    peak = max(counts) or 1
+    return [
+        {"label": label, "count": count, "share": round(100 * count / peak)}
+        for label, count in zip(labels, counts, strict=True)
+    ]
+
+
+def bureau_invoice_get(*, company: Company, pk: int) -> BureauInvoice:
+    return get_object_or_404(BureauInvoice.objects.of(company), pk=pk)
+
+
+def ledger_invoice_get(*, company: Company, pk: int) -> Invoice:
+    return get_object_or_404(invoice_queryset(company=company), pk=pk)

@@ -1,0 +1,89 @@
+from rest_framework import serializers
+
+from reconcile.models import BureauImport, Discrepancy, ReconRun
+
+
+class BureauImportSerializer(serializers.ModelSerializer):
+    file = serializers.CharField(source="stored_file.name")
+    sha256 = serializers.CharField(source="stored_file.sha256")
+
+    class Meta:
+        model = BureauImport
+        fields = [
+            "id",
+            "file",
+            "sha256",
+            "state",
+            "error_code",
+            "error_params",
+            "direction",
+            "layout",
+            "period_start",
+            "period_end",
+            "as_of",
+            "row_count",
+            "problems",
+            "created_at",
+        ]
+
+
+class RunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReconRun
+        fields = [
+            "id",
+            "bureau_import",
+            "state",
+            "progress",
+            "counts",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class DiscrepancySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Discrepancy
+        fields = [
+            "id",
+            "run",
+            "category",
+            "flags",
+            "invoice",
+            "bureau_invoice",
+            "identity",
+            "counterparty_tin",
+            "counterparty_name",
+            "issue_date",
+            "total",
+            "tax_at_risk",
+            "suggestion",
+            "rule",
+            "compared",
+            "candidates",
+            "days_missing",
+            "change",
+            "state",
+            "reason",
+            "decided_at",
+        ]
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    direction = serializers.ChoiceField(choices=["", "purchase", "sales"], required=False, default="")
+    as_of = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class RunStartSerializer(serializers.Serializer):
+    bureau_import = serializers.IntegerField()
+
+
+class DecideSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=10_000)
+    action = serializers.ChoiceField(
+        choices=["accept_bureau", "add_to_ledger", "link", "resolve", "ignore", "reopen"]
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    counterpart = serializers.IntegerField(required=False, allow_null=True, default=None)

@@ -1,0 +1,149 @@
+"""Writes of the reconciliation: bureau imports, runs, and the decisions taken on discrepancies."""
+
+import logging
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Company, User
+from accounts.services import field_error
+from ingest.services import store_file
+from ingest.storage import read_blob
+from reconcile import selectors
+from reconcile.bulk import bulk_insert
+from reconcile.importers import BureauFileError, read_bureau_file
+from reconcile.messages import import_error
+from reconcile.models import BureauImport, BureauInvoice, ReconRun
+
+log = logging.getLogger(__name__)
+
+
+def _enqueue(task, object_id: int) -> None:
+    transaction.on_commit(lambda: task.delay(object_id))
+
+
+@transaction.atomic
+def bureau_import_create(
+    *,
+    company: Company,
+    by: User | None,
+    name: str,
+    data: bytes,
+    direction: str = "",
+    as_of: datetime | None = None,
+) -> tuple[BureauImport, bool]:
+    """Keep the export and queue its reading; the same file again is the import already made."""
+    from reconcile.tasks import read_import_task
+
+    stored, _created = store_file(company=company, by=by, name=name, data=data)
+    existing = selectors.import_queryset(company=company).filter(stored_file=stored).first()
+    if existing is not None:
+        return existing, False
+    bureau_import = BureauImport.objects.create(
+        company=company,
+        stored_file=stored,
+        requested_direction=direction,
+        as_of=as_of or timezone.now(),
+        created_by=by,
+    )
+    _enqueue(read_import_task, bureau_import.pk)
+    return bureau_import, True
+
+
+def read_import(import_id: int) -> None:
+    """Read a queued export into bureau invoices, then reconcile it. Run by a worker."""
+    claimed = BureauImport.objects.filter(pk=import_id, state=BureauImport.State.QUEUED).update(
+        state=BureauImport.State.READING
+    )
+    if not claimed:
+        return
+    bureau_import = BureauImport.objects.select_related("company", "stored_file").get(pk=import_id)
+    company = bureau_import.company
+    try:
+        parsed = read_bureau_file(
+            read_blob(bureau_import.stored_file.sha256),
+            company_tin=company.tin,
+            direction=bureau_import.requested_direction or None,
+        )
+    except BureauFileError as error:
+        bureau_import.state, bureau_import.error_code = BureauImport.State.FAILED, error.code
+        bureau_import.error_params = dict(error.params)
+        bureau_import.save(update_fields=["state", "error_code", "error_params"])
+        return
+    with transaction.atomic():
+        bulk_insert(
+            BureauInvoice,
+            (
+                BureauInvoice(
+                    company=company,
+                    bureau_import=bureau_import,
+                    row=int(record.key),
+                    **_record_fields(record),
+                )
+                for record in parsed.records
+            ),
+        )
+        bureau_import.state = BureauImport.State.DONE
+        bureau_import.direction, bureau_import.layout = parsed.direction, parsed.layout
+        bureau_import.period_start, bureau_import.period_end = parsed.period or (None, None)
+        bureau_import.row_count = len(parsed.records)
+        bureau_import.problems = [
+            {"row": problem.row, "column": problem.column, "code": problem.code, "params": problem.params}
+            for problem in parsed.problems[:500]
+        ]
+        bureau_import.save()
+    log.info("bureau import %s: %d invoices", bureau_import.pk, bureau_import.row_count)
+    try:
+        run_start(company=company, by=bureau_import.created_by, bureau_import=bureau_import)
+    except ValidationError:
+        log.info("bureau import %s read while a run was under way; not reconciled yet", bureau_import.pk)
+
+
+def _record_fields(record) -> dict:
+    return {
+        name: getattr(record, name)
+        for name in (
+            "code", "number", "digital_number", "identity", "kind", "issue_date", "seller_tin", "seller_name",
+            "buyer_tin", "buyer_name", "amount", "tax", "total", "status", "is_red", "blue_identity",
+        )
+    }  # fmt: skip
+
+
+def import_failure_message(bureau_import: BureauImport) -> str:
+    return import_error(bureau_import.error_code, bureau_import.error_params)
+
+
+@transaction.atomic
+def run_start(*, company: Company, by: User | None, bureau_import: BureauImport) -> ReconRun:
+    """Queue a reconciliation of the ledger with this import; one at a time per company."""
+    from reconcile.tasks import run_task
+
+    if bureau_import.state != BureauImport.State.DONE:
+        raise field_error("bureau_import", _("This export has not been read yet."), "not_read")
+    try:
+        with transaction.atomic():
+            run = ReconRun.objects.create(company=company, bureau_import=bureau_import, created_by=by)
+    except IntegrityError:
+        raise field_error(
+            "bureau_import",
+            _("A reconciliation is already under way for this company; wait for it to finish."),
+            "run_in_progress",
+        ) from None
+    _enqueue(run_task, run.pk)
+    return run
+
+
+def run_progress(run: ReconRun, progress: int) -> None:
+    ReconRun.objects.filter(pk=run.pk).update(progress=progress)
+
+
+def run_claim(run_id: int) -> bool:
+    return bool(
+        ReconRun.objects.filter(pk=run_id, state=ReconRun.State.QUEUED).update(
+            state=ReconRun.State.RUNNING, started_at=timezone.now(), progress=F("progress")
+        )
+    )

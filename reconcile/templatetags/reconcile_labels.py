@@ -1,0 +1,20 @@
+from django import template
+
+from reconcile.messages import CATEGORY_HELP, CATEGORY_LABELS, FLAG_LABELS
+
+register = template.Library()
+
+
+@register.filter
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS.get(category, category)
+
+
+@register.filter
+def category_help(category: str) -> str:
+    return CATEGORY_HELP.get(category, "")
+
+
+@register.filter
+def flag_label(flag: str) -> str:
+    return FLAG_LABELS.get(flag, flag)

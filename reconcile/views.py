@@ -1,0 +1,197 @@
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Perm
+from accounts.tenancy import company_view
+from reconcile import decisions, selectors, services
+from reconcile.exporting import open_discrepancies_xlsx
+from reconcile.forms import DecisionForm, DiscrepancyFilter, ImportForm
+from reconcile.models import BureauImport, ReconRun
+from reconcile.presenting import side_by_side
+
+PAGE_SIZE = 50
+
+
+@company_view(Perm.RECONCILE)
+def reconcile_home(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not request.membership.allows(Perm.BUREAU_IMPORT):
+            return HttpResponse(status=403)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                bureau_import, created = services.bureau_import_create(
+                    company=request.company,
+                    by=request.user,
+                    name=upload.name,
+                    data=upload.read(),
+                    direction=form.cleaned_data["direction"],
+                    as_of=form.as_of_moment(),
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                if not created:
+                    messages.info(request, _("This file was imported before; here is that import."))
+                return redirect("reconcile_import", pk=bureau_import.pk)
+    return render(
+        request,
+        "reconcile/home.html",
+        {
+            "form": form,
+            "imports": selectors.import_queryset(company=request.company)[:20],
+            "runs": selectors.run_queryset(company=request.company)[:20],
+        },
+    )
+
+
+@company_view(Perm.RECONCILE)
+def reconcile_import(request, pk: int):
+    bureau_import = selectors.import_get(company=request.company, pk=pk)
+    return render(
+        request,
+        "reconcile/import.html",
+        {
+            "bureau_import": bureau_import,
+            "reading": bureau_import.state in (BureauImport.State.QUEUED, BureauImport.State.READING),
+            "error": services.import_failure_message(bureau_import) if bureau_import.error_code else "",
+            "runs": bureau_import.runs.order_by("-created_at"),
+        },
+    )
+
+
+@require_POST
+@company_view(Perm.RECONCILE)
+def reconcile_start(request, pk: int):
+    bureau_import = selectors.import_get(company=request.company, pk=pk)
+    try:
+        run = services.run_start(company=request.company, by=request.user, bureau_import=bureau_import)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("reconcile_import", pk=bureau_import.pk)
+    return redirect("reconcile_run", pk=run.pk)
+
+
+@company_view(Perm.RECONCILE)
+def reconcile_run(request, pk: int):
+    run = selectors.run_get(company=request.company, pk=pk)
+    finished = run.state == ReconRun.State.DONE
+    summary = selectors.run_summary(run=run) if finished else []
+    return render(
+        request,
+        "reconcile/run.html",
+        {
+            "run": run,
+            "working": run.state in (ReconRun.State.QUEUED, ReconRun.State.RUNNING),
+            "summary": summary,
+            "histogram": selectors.missing_days_histogram(run=run) if finished else [],
+            "tax_at_risk": sum((row["tax_at_risk"] or 0 for row in summary), 0),
+        },
+    )
+
+
+@company_view(Perm.RECONCILE)
+def reconcile_discrepancies(request, pk: int):
+    run = selectors.run_get(company=request.company, pk=pk)
+    listing = DiscrepancyFilter(
+        request.GET or None, queryset=run.discrepancies.select_related("invoice", "bureau_invoice")
+    )
+    page = Paginator(listing.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reconcile/discrepancies.html",
+        {
+            "run": run,
+            "filter": listing,
+            "page": page,
+            "query": query.urlencode(),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@company_view(Perm.RECONCILE)
+def reconcile_discrepancy(request, pk: int):
+    discrepancy = selectors.discrepancy_get(company=request.company, pk=pk)
+    others = discrepancy.run.discrepancies.filter(
+        category__in=["missing_in_bureau", "missing_in_ledger", "pending_sync", "suspected", "ambiguous"],
+        counterparty_tin=discrepancy.counterparty_tin,
+        state="open",
+    ).exclude(pk=discrepancy.pk)[:20]
+    return render(
+        request,
+        "reconcile/discrepancy.html",
+        {
+            "discrepancy": discrepancy,
+            "rows": side_by_side(discrepancy),
+            "decision_form": DecisionForm(),
+            "link_candidates": [
+                other for other in others if (other.invoice_id is None) != (discrepancy.invoice_id is None)
+            ],
+            "events": discrepancy.events.select_related("user").order_by("seq"),
+        },
+    )
+
+
+@require_POST
+@company_view(Perm.DISCREPANCY_RESOLVE)
+def reconcile_decide(request):
+    form = DecisionForm(request.POST)
+    back = request.POST.get("next") or "reconcile"
+    if not form.is_valid():
+        messages.error(request, _("Choose an action."))
+        return redirect(back)
+    run_id = request.POST.get("run")
+    queryset = selectors.discrepancy_queryset(company=request.company)
+    if request.POST.get("scope") == "filter" and run_id:
+        run = selectors.run_get(company=request.company, pk=int(run_id))
+        chosen = list(
+            DiscrepancyFilter(request.POST, queryset=run.discrepancies.all()).qs.filter(state="open")
+        )
+    else:
+        ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+        chosen = list(queryset.filter(pk__in=ids))
+    counterpart = None
+    if form.cleaned_data.get("counterpart"):
+        counterpart = selectors.discrepancy_get(company=request.company, pk=form.cleaned_data["counterpart"])
+    try:
+        outcome = decisions.decide(
+            company=request.company,
+            by=request.user,
+            discrepancies=chosen,
+            action=form.cleaned_data["action"],
+            reason=form.cleaned_data["reason"],
+            counterpart=counterpart,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    if outcome.done:
+        messages.success(request, _("%(count)d decided.") % {"count": len(outcome.done)})
+    for discrepancy, problem in outcome.refused[:20]:
+        messages.warning(request, f"{discrepancy.identity}: {problem}")
+    return redirect(back)
+
+
+@company_view(Perm.RECONCILE)
+def reconcile_export(request, pk: int):
+    run = selectors.run_get(company=request.company, pk=pk)
+    response = HttpResponse(
+        open_discrepancies_xlsx(run),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = quote(f"对账差异-{request.company.tin}-{run.pk}.xlsx")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"discrepancies-{run.pk}.xlsx\"; filename*=UTF-8''{name}"
+    )
+    return response
