@@ -16,6 +16,8 @@ Passes, in order; a record paired by one pass takes no part in the later ones:
   number+total:tin     the same number, TINs a typo apart                   -> tin_error
   counterparty+month:suspected  one candidate each way within ±10 days     -> suspected
   …:ambiguous          more than one equally good candidate                -> ambiguous (never linked)
+  rest:twin            unpaired, while a paired ledger invoice has the same counterparty, date and
+                       total: the same invoice entered twice under another number -> duplicate_in_ledger
   rest:missing_in_bureau / rest:pending_sync / rest:missing_in_ledger
 
 Ledger invoices dated outside the export's period are out of its scope: they may still pair, but
@@ -23,7 +25,7 @@ left alone they give no result (the bureau was not asked about them)."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from invoices.fapiao import TinKind, check_tin, one_edit_apart
@@ -36,6 +38,14 @@ LEGAL_RATES = (Decimal("0.13"), Decimal("0.09"), Decimal("0.06"), Decimal("0.05"
 POWERS_OF_TEN = {Decimal(10) ** k for k in range(-4, 5) if k}
 FIELDS = ("seller_tin", "buyer_tin", "issue_date", "amount", "tax", "total")
 TINS = ("seller_tin", "buyer_tin")
+
+
+def scope(first: date, last: date, as_of: date) -> tuple[date, date]:
+    """The issue dates an export speaks for: from the first of the month of its earliest invoice to
+    the end of the month of its latest, but not past the moment it was taken. Exports are asked for
+    by month, and a ledger invoice of a day the export covers but lacks is missing from it."""
+    following = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    return first.replace(day=1), min(as_of, following - timedelta(days=1))
 
 
 def _order(records: Iterable[InvoiceRecord]) -> list[InvoiceRecord]:
@@ -51,13 +61,18 @@ def _status_flag(status: str) -> str:
 
 
 def tin_typo(ours: str, theirs: str) -> bool:
-    """A taxpayer ID entered wrongly: one character or one transposition off, cut short, or failing
-    its check character where the other passes."""
+    """A taxpayer ID entered wrongly: one character or one transposition off, cut short, or two
+    characters off and failing its check character where the other passes."""
     if not ours or not theirs:
         return False
     if one_edit_apart(ours, theirs) or theirs.startswith(ours) or ours.startswith(theirs):
         return True
-    return check_tin(ours).kind is TinKind.USCC_BAD_CHECK and check_tin(theirs).kind is TinKind.USCC
+    return (
+        len(ours) == len(theirs)
+        and sum(a != b for a, b in zip(ours, theirs, strict=True)) <= 2
+        and check_tin(ours).kind is TinKind.USCC_BAD_CHECK
+        and check_tin(theirs).kind is TinKind.USCC
+    )
 
 
 def _nearest_rate(amount: Decimal, tax: Decimal) -> Decimal | None:
@@ -103,6 +118,7 @@ class _Matcher:
         self.bureau = self._unique(_order(bureau), "duplicate_in_bureau", ledger_side=False)
         self.paired_ledger: set[str] = set()
         self.paired_bureau: set[str] = set()
+        self.undecided: set[str] = set()  # ledger records found ambiguous: out of the search, still rivals
         self.reds = {True: self._reds(self.ledger), False: self._reds(self.bureau)}
 
     def _unique(self, records, category, *, ledger_side) -> list[InvoiceRecord]:
@@ -210,6 +226,7 @@ class _Matcher:
 
     def _ambiguous(self, record: InvoiceRecord, candidates: list[InvoiceRecord], rule: str) -> None:
         self.paired_ledger.add(record.key)
+        self.undecided.add(record.key)
         keys = tuple(candidate.key for candidate in candidates)
         self.results.append(Result("ambiguous", record.key, None, rule=f"{rule}:ambiguous", candidates=keys))
 
@@ -285,7 +302,8 @@ class _Matcher:
                 rivals = [
                     mine
                     for mine in by_ledger.get(key(record), ())
-                    if near(mine, candidates[0]) and mine.key not in self.paired_ledger
+                    if near(mine, candidates[0])
+                    and (mine.key not in self.paired_ledger or mine.key in self.undecided)
                 ]
                 if len(rivals) == 1:
                     self._pair(
@@ -298,8 +316,20 @@ class _Matcher:
                 else:
                     self._ambiguous(record, candidates, "counterparty+month")
 
+    def _twin_key(self, record: InvoiceRecord) -> tuple:
+        return self._counterparty(record), record.issue_date, record.total
+
     def rest(self) -> None:
+        twins = {
+            self._twin_key(record): record.key for record in self.ledger if record.key in self.paired_ledger
+        }
         for record in self._free(self.ledger, self.paired_ledger):
+            twin = twins.get(self._twin_key(record))
+            if twin is not None:
+                self.results.append(
+                    Result("duplicate_in_ledger", record.key, None, rule="rest:twin", candidates=(twin,))
+                )
+                continue
             if self.period is not None and not (self.period[0] <= record.issue_date <= self.period[1]):
                 continue
             days = (self.as_of - record.issue_date).days

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from reconcile import selectors, services
 from reconcile.bulk import bulk_insert
-from reconcile.matching import reconcile
+from reconcile.matching import reconcile, scope
 from reconcile.models import Discrepancy, ReconRun
 from reconcile.records import InvoiceRecord, Result
 
@@ -46,13 +46,18 @@ def _execute(run: ReconRun) -> None:
     ledger = selectors.ledger_records(company=company, direction=direction)
     bureau = selectors.bureau_records(bureau_import=bureau_import)
     services.run_progress(run, 30)
-    period = (bureau_import.period_start, bureau_import.period_end) if bureau_import.period_start else None
+    as_of = timezone.localtime(bureau_import.as_of).date()
+    period = (
+        scope(bureau_import.period_start, bureau_import.period_end, as_of)
+        if bureau_import.period_start
+        else None
+    )
     results = reconcile(
         ledger,
         bureau,
         direction=direction,
         company_tin=company.tin,
-        as_of=timezone.localtime(bureau_import.as_of).date(),
+        as_of=as_of,
         sync_lag_days=company.sync_lag_days,
         period=period,
     )
