@@ -43,6 +43,8 @@ def normalize_text(value: str) -> str:
 def normalize_id(value: str) -> str:
     """An identifier as the rules compare it: half-width, no whitespace anywhere, upper case.
     Composed again at the end, as removing a space can leave a combining mark beside a letter."""
+    if value.isascii() and value.isalnum():  # the usual case, already in its form but for case
+        return value.upper()
     return unicodedata.normalize("NFKC", "".join(normalize_text(value).split()).upper())
 
 

@@ -370,12 +370,16 @@ class _Unreadable(Exception):
 def _read_rows(sheet: _Sheet, header: _Header, max_rows: int) -> tuple[Row, ...]:
     rows: list[Row] = []
     first = header.index + 1
+    plan = tuple((field.position, field.name, field.convert) for field in header.fields)
+    width = max(field.position for field in header.fields) + 1
     for index, cells in enumerate(islice(sheet.rows(), first, None), start=first):
         if _is_blank(cells):
             continue
         if len(rows) == max_rows:
             raise SpreadsheetError("too_many_rows", max_rows=str(max_rows))
-        rows.append(_read_row(index + 1, cells, header.fields))
+        if len(cells) < width:
+            cells = [*cells, *([""] * (width - len(cells)))]
+        rows.append(_read_row(index + 1, cells, plan))
     return tuple(rows)
 
 
@@ -383,22 +387,24 @@ def _is_blank(cells: Sequence[object]) -> bool:
     return all(isinstance(cell, str) and not cell.strip() for cell in cells)
 
 
-def _read_row(number: int, cells: Sequence[object], fields: Sequence[_Field]) -> Row:
+def _read_row(number: int, cells: Sequence[object], plan: Sequence[tuple[int, str, Callable]]) -> Row:
+    """One row's cells converted; `plan` holds each field's (position, name, converter) and the
+    cells reach the last position."""
     values: dict[str, object] = {}
     errors = []
-    for field in fields:
-        raw = cells[field.position] if field.position < len(cells) else ""
-        if isinstance(raw, str):
+    for position, name, convert in plan:
+        raw = cells[position]
+        if raw.__class__ is str:
             raw = raw.strip()
             if not raw:
-                values[field.name] = None
+                values[name] = None
                 continue
         try:
-            values[field.name] = field.convert(raw)
+            values[name] = convert(raw)
         except _Unreadable as problem:
-            values[field.name] = None
-            params = {"row": str(number), "column": field.name, "value": _plain_text(raw)}
-            errors.append(CellError(field.name, problem.code, params))
+            values[name] = None
+            params = {"row": str(number), "column": name, "value": _plain_text(raw)}
+            errors.append(CellError(name, problem.code, params))
     return Row(number, values, tuple(errors))
 
 

@@ -10,9 +10,10 @@ lines' 金额 and 税额 added up; the total is their sum (a line's 价税合计
 consistently enough across exports to be trusted)."""
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from invoices.fapiao import (
     Kind,
@@ -92,8 +93,8 @@ def _layout(columns: tuple[str, ...]) -> str:
 
 
 def _text(row: Row, column: str) -> str:
-    value = row.values.get(column)
-    return "" if value is None else str(value).strip()
+    """A text or id cell: read_table gives them trimmed, or None when empty."""
+    return row.values.get(column) or ""
 
 
 def _status(text: str) -> str | None:
@@ -102,8 +103,13 @@ def _status(text: str) -> str | None:
     return STATUS_CODES.get(text) or STATUS_WORDS.get(text.replace(" ", ""))
 
 
+@lru_cache(maxsize=256)
+def _kind_named(text: str) -> Kind | None:
+    return kind_from_bureau_text(text) or kind_from_tax_account_code(text)
+
+
 def _kind(text: str, code: str) -> str:
-    kind = kind_from_bureau_text(text) or kind_from_tax_account_code(text) if text else None
+    kind = _kind_named(text) if text else None
     if kind is None and code:
         kind = kind_from_invoice_code(code)
     return (kind or Kind.OTHER).value
@@ -126,13 +132,17 @@ def _record(row: Row, problems: list[RowProblem]) -> InvoiceRecord | None:
     if digital and not code:
         number, digital = digital, ""
     issued, amount, tax = row.values.get("开票日期"), row.values.get("金额"), row.values.get("税额")
-    missing = [
-        name
-        for name, value in (("发票号码", number), ("开票日期", issued), ("金额", amount), ("税额", tax))
-        if value in (None, "")
-    ]
-    if missing:
-        problems.append(RowProblem(row.number, missing[0], "missing_value"))
+    if not number or issued is None or amount is None or tax is None:
+        missing = (
+            "发票号码"
+            if not number
+            else "开票日期"
+            if issued is None
+            else "金额"
+            if amount is None
+            else "税额"
+        )
+        problems.append(RowProblem(row.number, missing, "missing_value"))
         return None
     status = _status(_text(row, "发票状态"))
     if status is None:
@@ -143,6 +153,7 @@ def _record(row: Row, problems: list[RowProblem]) -> InvoiceRecord | None:
     total = row.values.get("价税合计")
     total = total if isinstance(total, Decimal) else amount + tax
     remarks = _text(row, "备注")
+    is_red = total < 0 or _text(row, "是否正数发票") == "否"
     return InvoiceRecord(
         key=str(row.number),
         code=code,
@@ -159,8 +170,8 @@ def _record(row: Row, problems: list[RowProblem]) -> InvoiceRecord | None:
         tax=tax,
         total=total,
         status=status,
-        is_red=_text(row, "是否正数发票") == "否" or total < 0,
-        blue_identity=_blue(remarks),
+        is_red=is_red,
+        blue_identity=_blue(remarks) if remarks else "",
     )
 
 
@@ -173,13 +184,8 @@ def _grouped_lines(records: list[InvoiceRecord]) -> list[InvoiceRecord]:
             invoices[record.identity] = record
             continue
         amount, tax = first.amount + record.amount, first.tax + record.tax
-        invoices[record.identity] = InvoiceRecord(
-            **{**first.__dict__, "amount": amount, "tax": tax, "total": amount + tax}
-        )
-    return [
-        InvoiceRecord(**{**record.__dict__, "total": record.amount + record.tax})
-        for record in invoices.values()
-    ]
+        invoices[record.identity] = replace(first, amount=amount, tax=tax, total=amount + tax)
+    return [replace(record, total=record.amount + record.tax) for record in invoices.values()]
 
 
 def _direction(records: list[InvoiceRecord], company_tin: str, requested: str | None) -> str:

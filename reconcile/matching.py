@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from invoices.fapiao import TinKind, check_tin, one_edit_apart
 from reconcile.records import InvoiceRecord, Result
@@ -52,8 +53,19 @@ def _order(records: Iterable[InvoiceRecord]) -> list[InvoiceRecord]:
     return sorted(records, key=lambda record: (len(record.key), record.key))
 
 
+_field_values = attrgetter(*FIELDS)
+_COMPARED = (*FIELDS, "status")
+_compared_values = attrgetter(*_COMPARED)
+
+
 def _compared(ledger: InvoiceRecord, bureau: InvoiceRecord) -> dict[str, tuple[str, str]]:
-    return {name: (str(getattr(ledger, name)), str(getattr(bureau, name))) for name in (*FIELDS, "status")}
+    return dict(
+        zip(
+            _COMPARED,
+            zip(map(str, _compared_values(ledger)), map(str, _compared_values(bureau)), strict=True),
+            strict=True,
+        )
+    )
 
 
 def _status_flag(status: str) -> str:
@@ -142,7 +154,7 @@ class _Matcher:
                 reds[record.blue_identity].append(record)
         return reds
 
-    def _pair(self, category, ledger, bureau, rule, flags=(), suggestion=None) -> None:
+    def _pair(self, category, ledger, bureau, rule, flags=(), suggestion=None, *, compare=True) -> None:
         self.paired_ledger.add(ledger.key)
         self.paired_bureau.add(bureau.key)
         self.results.append(
@@ -153,7 +165,7 @@ class _Matcher:
                 tuple(flags),
                 suggestion or {},
                 rule,
-                _compared(ledger, bureau),
+                _compared(ledger, bureau) if compare else {},
             )
         )
 
@@ -169,6 +181,8 @@ class _Matcher:
                 self._judge_pair(ledger, theirs)
 
     def _net_differs(self, ledger: InvoiceRecord, bureau: InvoiceRecord) -> bool:
+        if ledger.identity not in self.reds[True] and bureau.identity not in self.reds[False]:
+            return False
         ours = ledger.total + sum((red.total for red in self.reds[True].get(ledger.identity, ())), Decimal(0))
         theirs = bureau.total + sum(
             (red.total for red in self.reds[False].get(bureau.identity, ())), Decimal(0)
@@ -177,7 +191,11 @@ class _Matcher:
         return bool(has_reds) and ours != theirs
 
     def _judge_pair(self, ledger: InvoiceRecord, bureau: InvoiceRecord) -> None:
-        differing = [name for name in FIELDS if getattr(ledger, name) != getattr(bureau, name)]
+        differing = (
+            []
+            if _field_values(ledger) == _field_values(bureau)
+            else [name for name in FIELDS if getattr(ledger, name) != getattr(bureau, name)]
+        )
         net = ["net_differs"] if self._net_differs(ledger, bureau) else []
         status = [_status_flag(bureau.status)] if bureau.status != ledger.status else []
         if not differing:
@@ -191,7 +209,7 @@ class _Matcher:
                     {"status": bureau.status} if status else {},
                 )
             else:
-                self._pair("matched", ledger, bureau, "identity:equal")
+                self._pair("matched", ledger, bureau, "identity:equal", compare=False)
             return
         suggestion = {name: str(getattr(bureau, name)) for name in differing}
         if status:

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CompanyOwned
+from accounts.models import Company, CompanyOwned
 from invoices.models import KIND_CHOICES, MONEY, Direction, Invoice, Status
 from reconcile.records import CATEGORIES
 
@@ -48,7 +48,20 @@ class BureauImport(CompanyOwned):
 class BureauInvoice(CompanyOwned):
     """One invoice as the bureau's export states it."""
 
-    bureau_import = models.ForeignKey(BureauImport, on_delete=models.CASCADE, related_name="invoices")
+    # Written by the hundred thousand, like Discrepancy: the company and the import are set
+    # together from the import, in one place (reconcile/services.py), and not checked row by row
+    # by the database. bureau_invoice_by_identity leads with the import.
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("company"),
+        db_constraint=False,
+        db_index=False,
+    )
+    bureau_import = models.ForeignKey(
+        BureauImport, on_delete=models.CASCADE, related_name="invoices", db_constraint=False, db_index=False
+    )
     row = models.PositiveIntegerField(_("row"))
     code = models.CharField(max_length=12, blank=True)
     number = models.CharField(max_length=20)
@@ -127,7 +140,21 @@ class Discrepancy(CompanyOwned):
         STILL = "still", _("As in the previous import")
         CHANGED = "changed", _("Changed since the previous import")
 
-    run = models.ForeignKey(ReconRun, on_delete=models.CASCADE, related_name="discrepancies")
+    # A run writes its discrepancies by the hundred thousand, and each foreign key the database
+    # checks costs a lookup per row at commit. The company and the run are set together from the
+    # run, in one place (reconcile/running.py), so the database is not asked to check them; both
+    # are indexed by the composite indexes below, which lead with them.
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("company"),
+        db_constraint=False,
+        db_index=False,
+    )
+    run = models.ForeignKey(
+        ReconRun, on_delete=models.CASCADE, related_name="discrepancies", db_constraint=False, db_index=False
+    )
     category = models.CharField(max_length=24, choices=[(category, category) for category in CATEGORIES])
     flags = models.JSONField(default=list)
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -149,7 +176,12 @@ class Discrepancy(CompanyOwned):
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # asked only when a user is deleted; an index would cost every run's writes
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,7 +1,9 @@
 """Writes of the reconciliation: bureau imports, runs, and the decisions taken on discrepancies."""
 
 import logging
+import time
 from datetime import datetime
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,7 +16,7 @@ from accounts.services import field_error
 from ingest.services import store_file
 from ingest.storage import read_blob
 from reconcile import selectors
-from reconcile.bulk import bulk_insert
+from reconcile.bulk import insert_rows
 from reconcile.importers import BureauFileError, read_bureau_file
 from reconcile.messages import import_error
 from reconcile.models import BureauImport, BureauInvoice, ReconRun
@@ -63,6 +65,7 @@ def read_import(import_id: int) -> None:
         return
     bureau_import = BureauImport.objects.select_related("company", "stored_file").get(pk=import_id)
     company = bureau_import.company
+    started = time.perf_counter()
     try:
         parsed = read_bureau_file(
             read_blob(bureau_import.stored_file.sha256),
@@ -70,22 +73,19 @@ def read_import(import_id: int) -> None:
             direction=bureau_import.requested_direction or None,
         )
     except BureauFileError as error:
-        bureau_import.state, bureau_import.error_code = BureauImport.State.FAILED, error.code
-        bureau_import.error_params = dict(error.params)
-        bureau_import.save(update_fields=["state", "error_code", "error_params"])
+        _import_failed(bureau_import, error.code, error.params)
         return
+    except Exception:
+        log.exception("bureau import %s could not be read", bureau_import.pk)
+        _import_failed(bureau_import, "unreadable", {})
+        return
+    read = time.perf_counter()
     with transaction.atomic():
-        bulk_insert(
+        values = attrgetter(*selectors.RECORD_FIELDS)
+        insert_rows(
             BureauInvoice,
-            (
-                BureauInvoice(
-                    company=company,
-                    bureau_import=bureau_import,
-                    row=int(record.key),
-                    **_record_fields(record),
-                )
-                for record in parsed.records
-            ),
+            ("company_id", "bureau_import_id", "row", *selectors.RECORD_FIELDS),
+            ((company.pk, bureau_import.pk, int(record.key), *values(record)) for record in parsed.records),
         )
         bureau_import.state = BureauImport.State.DONE
         bureau_import.direction, bureau_import.layout = parsed.direction, parsed.layout
@@ -96,21 +96,25 @@ def read_import(import_id: int) -> None:
             for problem in parsed.problems[:500]
         ]
         bureau_import.save()
-    log.info("bureau import %s: %d invoices", bureau_import.pk, bureau_import.row_count)
+    timings = {"read": read - started, "written": time.perf_counter() - read}
+    log.info(
+        "bureau import %s: %d invoices, read in %.2f s, written in %.2f s",
+        bureau_import.pk,
+        bureau_import.row_count,
+        timings["read"],
+        timings["written"],
+        extra={"timings": timings},
+    )
     try:
         run_start(company=company, by=bureau_import.created_by, bureau_import=bureau_import)
     except ValidationError:
         log.info("bureau import %s read while a run was under way; not reconciled yet", bureau_import.pk)
 
 
-def _record_fields(record) -> dict:
-    return {
-        name: getattr(record, name)
-        for name in (
-            "code", "number", "digital_number", "identity", "kind", "issue_date", "seller_tin", "seller_name",
-            "buyer_tin", "buyer_name", "amount", "tax", "total", "status", "is_red", "blue_identity",
-        )
-    }  # fmt: skip
+def _import_failed(bureau_import: BureauImport, code: str, params: dict) -> None:
+    bureau_import.state, bureau_import.error_code = BureauImport.State.FAILED, code
+    bureau_import.error_params = dict(params)
+    bureau_import.save(update_fields=["state", "error_code", "error_params"])
 
 
 def import_failure_message(bureau_import: BureauImport) -> str:
