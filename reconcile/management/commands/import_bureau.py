@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.i18n import error_in_both_languages
 from invoices.management.commands._company import company_from_option
 from reconcile import running, services
+from reconcile.management.commands._waiting import finished
 from reconcile.models import BureauImport, ReconRun
 
 
@@ -40,15 +41,19 @@ class Command(BaseCommand):
         if not created:
             self.stdout.write(f"{file.name}: imported before as import {bureau_import.pk}")
             return
-        # Work here rather than wait for a worker (one that takes it first is fine: both claim first).
         services.read_import(bureau_import.pk)
-        bureau_import.refresh_from_db()
+        bureau_import = finished(bureau_import, (BureauImport.State.QUEUED, BureauImport.State.READING))
         if bureau_import.state != BureauImport.State.DONE:
             raise CommandError(services.import_failure_message(bureau_import))
-        for run in bureau_import.runs.filter(state=ReconRun.State.QUEUED):
+        runs = []
+        for run in bureau_import.runs.all():
             running.execute_run(run.pk)
+            runs.append(finished(run, (ReconRun.State.QUEUED, ReconRun.State.RUNNING)))
         done = bureau_import
         self.stdout.write(
             f"{file.name}: import {done.pk}, {done.direction}, {done.row_count} invoices "
             f"from {done.period_start} to {done.period_end}, {len(done.problems)} rows not read"
         )
+        for run in runs:
+            counts = ", ".join(f"{count} {category}" for category, count in sorted(run.counts.items()))
+            self.stdout.write(f"reconciliation {run.pk}: {run.state}; {counts}")

@@ -6,13 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.i18n import error_in_both_languages
 from invoices.management.commands._company import company_from_option
 from reconcile import running, selectors, services
+from reconcile.management.commands._waiting import finished
 from reconcile.models import BureauImport, ReconRun
 
 
 def side(invoice) -> dict | None:
     if invoice is None:
         return None
-    return {"code": invoice.code, "number": invoice.number, "total": format(invoice.total, "f")}
+    number = invoice.digital_number or invoice.number  # the 20-digit number of a 数电 invoice
+    return {"code": invoice.code, "number": number, "total": format(invoice.total, "f")}
 
 
 class Command(BaseCommand):
@@ -40,8 +42,8 @@ class Command(BaseCommand):
                 run = services.run_start(company=target, by=None, bureau_import=bureau_import)
             except ValidationError as error:
                 raise CommandError(error_in_both_languages(error)) from None
-            running.execute_run(run.pk)
-            run.refresh_from_db()
+            running.execute_run(run.pk)  # here, unless a worker took it first: then wait for it
+            run = finished(run, (ReconRun.State.QUEUED, ReconRun.State.RUNNING))
             if run.state != ReconRun.State.DONE:
                 raise CommandError(f"reconciliation {run.pk} failed: {run.error}")
             self._report(run, as_json=as_json)
