@@ -6,17 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reconcile.decisions import ACTIONS
-from reconcile.messages import CATEGORY_LABELS
+from reconcile.messages import ACTION_LABELS, CATEGORY_LABELS
 from reconcile.models import Discrepancy
-
-ACTION_LABELS = {
-    "accept_bureau": _("Take the bureau's values into the ledger"),
-    "add_to_ledger": _("Add the bureau's invoice to the ledger"),
-    "link": _("Link with the record chosen"),
-    "resolve": _("Resolve (explained)"),
-    "ignore": _("Ignore"),
-    "reopen": _("Reopen"),
-}
 
 
 class ImportForm(forms.Form):

@@ -36,6 +36,7 @@ BLOCK_CAP = 50
 SUSPECT_DAYS = 10
 LEGAL_RATES = (Decimal("0.13"), Decimal("0.09"), Decimal("0.06"), Decimal("0.05"), Decimal("0.03"),
                Decimal("0.01"), Decimal("0.015"), Decimal("0.02"), Decimal("0"))  # fmt: skip
+CENT = Decimal("0.01")
 POWERS_OF_TEN = {Decimal(10) ** k for k in range(-4, 5) if k}
 FIELDS = ("seller_tin", "buyer_tin", "issue_date", "amount", "tax", "total")
 TINS = ("seller_tin", "buyer_tin")
@@ -87,6 +88,14 @@ def tin_typo(ours: str, theirs: str) -> bool:
     )
 
 
+def _shifted(ours: Decimal, theirs: Decimal) -> bool:
+    """One is the other times a power of ten, to the cent of the larger: a decimal point typed in
+    the wrong place (335.76 as 3357.6, or as 3357.64 when a digit followed)."""
+    if not ours or not theirs:
+        return False
+    return any(abs(ours - theirs * power) <= CENT * max(power, 1) for power in POWERS_OF_TEN)
+
+
 def _nearest_rate(amount: Decimal, tax: Decimal) -> Decimal | None:
     if not amount:
         return None
@@ -100,7 +109,7 @@ def _diagnoses(ledger: InvoiceRecord, bureau: InvoiceRecord, period, tolerance: 
         if ours == theirs:
             continue
         flags.append(name)
-        if ours and theirs and ours / theirs in POWERS_OF_TEN:
+        if _shifted(ours, theirs):
             flags.append("decimal_shift")
         elif abs(ours - theirs) <= tolerance:
             flags.append("rounding")

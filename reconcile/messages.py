@@ -45,6 +45,18 @@ FLAG_LABELS = {
     "seller_tin": _("seller TIN"),
     "buyer_tin": _("buyer TIN"),
     "net_differs": _("net after red invoices differs"),
+    "number": _("invoice number"),
+    "code": _("invoice code"),
+    "suspected_pair": _("to be checked"),
+    "not_issued_to_company": _("not issued to this company"),
+}
+ACTION_LABELS = {
+    "accept_bureau": _("Take the bureau's values into the ledger"),
+    "add_to_ledger": _("Add the bureau's invoice to the ledger"),
+    "link": _("Link with the record chosen"),
+    "resolve": _("Resolve (explained)"),
+    "ignore": _("Ignore"),
+    "reopen": _("Reopen"),
 }
 IMPORT_ERRORS = {
     "missing_columns": _("The export lacks the required columns: %(columns)s."),

@@ -85,6 +85,26 @@ def run_summary(*, run: ReconRun) -> list[dict]:
     return [{**row, "open": open_counts.get(row["category"], 0)} for row in rows]
 
 
+def changes_since_previous(*, run: ReconRun) -> dict[str, int]:
+    """What the import changed: invoices newly voided or red-flushed at the bureau, newly missing,
+    still missing, and arrived (missing before, found now)."""
+    if run.previous_id is None:
+        return {}
+    rows = dict(
+        run.discrepancies.filter(category__in=["status_changed", "missing_in_bureau"])
+        .exclude(change=Discrepancy.Change.STILL)
+        .values_list("category")
+        .annotate(Count("pk"))
+    )
+    still = run.discrepancies.filter(category="missing_in_bureau", change=Discrepancy.Change.STILL).count()
+    return {
+        "newly_voided": rows.get("status_changed", 0),
+        "newly_missing": rows.get("missing_in_bureau", 0),
+        "still_missing": still,
+        "arrived": run.counts.get("arrived", 0),
+    }
+
+
 def missing_days_histogram(*, run: ReconRun, buckets=(3, 7, 15, 30, 60, 90)) -> list[dict]:
     """How long the invoices missing from the bureau's data have been missing, in buckets of days."""
     days = run.discrepancies.filter(category="missing_in_bureau").values_list("days_missing", flat=True)

@@ -94,6 +94,7 @@ def reconcile_run(request, pk: int):
             "summary": summary,
             "histogram": selectors.missing_days_histogram(run=run) if finished else [],
             "tax_at_risk": sum((row["tax_at_risk"] or 0 for row in summary), 0),
+            "changes": selectors.changes_since_previous(run=run) if finished else {},
         },
     )
 

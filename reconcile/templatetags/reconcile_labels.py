@@ -1,6 +1,6 @@
 from django import template
 
-from reconcile.messages import CATEGORY_HELP, CATEGORY_LABELS, FLAG_LABELS
+from reconcile.messages import ACTION_LABELS, CATEGORY_HELP, CATEGORY_LABELS, FLAG_LABELS
 
 register = template.Library()
 
@@ -18,3 +18,8 @@ def category_help(category: str) -> str:
 @register.filter
 def flag_label(flag: str) -> str:
     return FLAG_LABELS.get(flag, flag)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)

@@ -69,3 +69,48 @@ def test_every_injected_difference_lands_in_its_category(layout, direction):
     flagged = {(row.category, row.identity): set(row.flags) for row in Discrepancy.objects.filter(run=run)}
     for key, flags in world.flags.items():
         assert flags <= flagged[key], key
+
+
+def test_a_second_import_says_what_changed_and_keeps_the_decisions():
+    from dataclasses import replace
+
+    from reconcile import decisions, selectors
+
+    world = scenario(120, seed=4, injections=["missing_in_bureau"], share=0.05)
+    company = company_create(name="甲商贸有限公司", tin=world.company_tin)
+    store_ledger(world, company)
+
+    def reconciled(data: bytes, name: str):
+        bureau_import, _created = services.bureau_import_create(
+            company=company, by=None, name=name, data=data
+        )
+        services.read_import(bureau_import.pk)
+        run = bureau_import.runs.get()
+        running.execute_run(run.pk)
+        run.refresh_from_db()
+        return run
+
+    first = reconciled(write_xlsx(basic_rows(world)), "first.xlsx")
+    missing = first.discrepancies.filter(category="missing_in_bureau")
+    assert missing.count() == 6
+    ignored = missing.first()
+    decisions.decide(
+        company=company, by=None, discrepancies=[ignored], action="ignore", reason="已与供应商确认"
+    )
+
+    # A week later the bureau has one of the missing invoices, another was voided, one more is gone.
+    arrived = next(record for record in world.ledger if record.identity == missing.last().identity)
+    voided, gone = world.bureau[10], world.bureau[11]
+    world.bureau = [record for record in world.bureau if record is not gone and record is not voided]
+    world.bureau += [replace(voided, status="voided"), replace(arrived, key="Bnew")]
+    second = reconciled(write_xlsx(basic_rows(world)), "second.xlsx")
+
+    assert second.previous_id == first.pk
+    assert selectors.changes_since_previous(run=second) == {
+        "newly_voided": 1,
+        "newly_missing": 1,
+        "still_missing": 5,
+        "arrived": 1,
+    }
+    kept = second.discrepancies.get(identity=ignored.identity)
+    assert (kept.state, kept.reason, kept.change) == ("ignored", "已与供应商确认", "still")

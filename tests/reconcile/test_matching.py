@@ -207,3 +207,25 @@ def test_an_empty_side_leaves_the_other_unexplained():
             period=world.period,
         )
     } == {"missing_in_ledger"}
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "shifted"),
+    [
+        ("3357.60", "335.76", True),
+        ("3357.64", "335.76", True),
+        ("33.58", "335.76", True),
+        ("335.67", "335.76", False),
+    ],
+)
+def test_a_decimal_point_in_the_wrong_place_is_named(ours, theirs, shifted):
+    world = scenario(1, seed=1, share=0)
+    world.ledger[0] = replace(
+        world.ledger[0], tax=Decimal(ours), total=world.ledger[0].amount + Decimal(ours)
+    )
+    world.bureau[0] = replace(
+        world.bureau[0], tax=Decimal(theirs), total=world.bureau[0].amount + Decimal(theirs)
+    )
+    (result,) = run(world)
+    assert result.category == "mismatch"
+    assert ("decimal_shift" in result.flags) is shifted
