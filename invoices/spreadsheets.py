@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from functools import partial
+from functools import lru_cache, partial
 from itertools import islice
 
 from openpyxl import Workbook
@@ -444,6 +444,7 @@ def _date_from_number(number: float) -> date:
     raise _Unreadable("bad_date")
 
 
+@lru_cache(maxsize=4096)  # an export repeats its dates (and often its times) row after row
 def _date_from_text(raw: str) -> date:
     text = unicodedata.normalize("NFKC", raw).removeprefix("'")
     if len(text) == 8 and text.isascii() and text.isdigit():

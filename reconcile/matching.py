@@ -40,6 +40,7 @@ CENT = Decimal("0.01")
 POWERS_OF_TEN = {Decimal(10) ** k for k in range(-4, 5) if k}
 FIELDS = ("seller_tin", "buyer_tin", "issue_date", "amount", "tax", "total")
 TINS = ("seller_tin", "buyer_tin")
+SUSPECT_FIELDS = ("code", "number", "issue_date", "amount", "tax", "total")
 
 
 def scope(first: date, last: date, as_of: date) -> tuple[date, date]:
@@ -94,6 +95,13 @@ def _shifted(ours: Decimal, theirs: Decimal) -> bool:
     if not ours or not theirs:
         return False
     return any(abs(ours - theirs * power) <= CENT * max(power, 1) for power in POWERS_OF_TEN)
+
+
+def _bureau_values(ours: InvoiceRecord, theirs: InvoiceRecord, names: Sequence[str]) -> dict[str, str]:
+    """The bureau's values of the fields that differ: what accepting them would write."""
+    return {
+        name: str(getattr(theirs, name)) for name in names if getattr(ours, name) != getattr(theirs, name)
+    }
 
 
 def _nearest_rate(amount: Decimal, tax: Decimal) -> Decimal | None:
@@ -339,6 +347,7 @@ class _Matcher:
                         candidates[0],
                         "counterparty+month:suspected",
                         ("suspected_pair",),
+                        _bureau_values(record, candidates[0], SUSPECT_FIELDS),
                     )
                 else:
                     self._ambiguous(record, candidates, "counterparty+month")

@@ -114,3 +114,28 @@ def test_a_second_import_says_what_changed_and_keeps_the_decisions():
     }
     kept = second.discrepancies.get(identity=ignored.identity)
     assert (kept.state, kept.reason, kept.change) == ("ignored", "已与供应商确认", "still")
+
+
+@pytest.mark.parametrize("injection", ["suspected", "transposed", "tin_char", "decimal_shift", "voided"])
+def test_accepting_the_bureaus_values_makes_the_next_run_match(injection):
+    from reconcile import decisions
+
+    world = scenario(40, seed=8, injections=[injection], share=0.1)
+    company = company_create(name="甲商贸有限公司", tin=world.company_tin)
+    store_ledger(world, company)
+    data = write_xlsx(basic_rows(world))
+    bureau_import, _created = services.bureau_import_create(
+        company=company, by=None, name="a.xlsx", data=data
+    )
+    services.read_import(bureau_import.pk)
+    bureau_import.refresh_from_db()
+    run = bureau_import.runs.get()
+    running.execute_run(run.pk)
+    chosen = list(Discrepancy.objects.filter(run=run).exclude(category="matched"))
+    assert len(chosen) == 4
+    outcome = decisions.decide(company=company, by=None, discrepancies=chosen, action="accept_bureau")
+    assert outcome.refused == []
+    again = services.run_start(company=company, by=None, bureau_import=bureau_import)
+    running.execute_run(again.pk)
+    again.refresh_from_db()
+    assert again.counts == {"matched": 40, "arrived": 0}
