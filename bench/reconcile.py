@@ -75,7 +75,19 @@ def measure(path: str, company_id: int) -> None:
     elapsed = time.perf_counter() - started
     bureau_import.refresh_from_db()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"end_to_end": elapsed, "peak_mb": peak, "import_id": bureau_import.pk, **handler.seen}))
+    error = services.import_failure_message(bureau_import) if bureau_import.error_code else ""
+    print(
+        json.dumps(
+            {
+                "end_to_end": elapsed,
+                "peak_mb": peak,
+                "import_id": bureau_import.pk,
+                "state": bureau_import.state,
+                "error": error,
+                **handler.seen,
+            }
+        )
+    )
 
 
 def child_environment() -> dict[str, str]:
@@ -139,6 +151,8 @@ def bench(size: int, folder: Path) -> None:
     if child.returncode:
         sys.exit(f"the measuring process failed:\n{child.stderr[-3000:]}")
     figures = json.loads(child.stdout.strip().splitlines()[-1])
+    if figures["state"] != "done":
+        sys.exit(f"the import failed: {figures['error']}")
     import_total = figures["import_read"] + figures["import_written"]
     print(
         f"   import {import_total:.2f} s (read {figures['import_read']:.2f} s, rows written "

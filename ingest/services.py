@@ -30,10 +30,17 @@ def enqueue(job_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
-def store_file(*, company: Company, by: User | None, name: str, data: bytes) -> tuple[StoredFile, bool]:
+def store_file(
+    *, company: Company, by: User | None, name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[StoredFile, bool]:
     """Keep the bytes first, then record them. The same bytes again are the same StoredFile."""
-    if len(data) > MAX_FILE_BYTES:
-        raise field_error("file", _("%(name)s is larger than 50 MB."), "too_large", {"name": name})
+    if len(data) > max_bytes:
+        raise field_error(
+            "file",
+            _("%(name)s is larger than %(limit)s MB."),
+            "too_large",
+            {"name": name, "limit": max_bytes // (1024 * 1024)},
+        )
     try:
         sha256 = storage.store_blob(data)
     except storage.StorageFull:

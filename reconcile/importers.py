@@ -51,6 +51,7 @@ COLUMNS = (
     Column("是否勾选", CellKind.TEXT),
     Column("有效抵扣税额", CellKind.AMOUNT),
 )
+MAX_ROWS = 2_000_000  # the line sheet of a year of a busy company's invoices
 REQUIRED = ("开票日期", "金额", "税额", "销方识别号")
 
 
@@ -207,7 +208,7 @@ def _direction(records: list[InvoiceRecord], company_tin: str, requested: str | 
 
 def read_bureau_file(data: bytes, *, company_tin: str, direction: str | None = None) -> BureauFile:
     try:
-        table = read_table(data, COLUMNS)
+        table = read_table(data, COLUMNS, max_rows=MAX_ROWS)
     except SpreadsheetError as error:
         raise BureauFileError(error.code, **error.params) from None
     missing = [name for name in REQUIRED if name not in table.columns]

@@ -23,6 +23,9 @@ from reconcile.models import BureauImport, BureauInvoice, ReconRun
 
 log = logging.getLogger(__name__)
 
+# A year of a busy company's invoices: 1,000,000 rows of the 发票基础信息 sheet are about 200 MB of CSV.
+MAX_EXPORT_BYTES = 400 * 1024 * 1024
+
 
 def _enqueue(task, object_id: int) -> None:
     transaction.on_commit(lambda: task.delay(object_id))
@@ -41,7 +44,7 @@ def bureau_import_create(
     """Keep the export and queue its reading; the same file again is the import already made."""
     from reconcile.tasks import read_import_task
 
-    stored, _created = store_file(company=company, by=by, name=name, data=data)
+    stored, _created = store_file(company=company, by=by, name=name, data=data, max_bytes=MAX_EXPORT_BYTES)
     existing = selectors.import_queryset(company=company).filter(stored_file=stored).first()
     if existing is not None:
         return existing, False
