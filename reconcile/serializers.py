@@ -1,11 +1,15 @@
 from rest_framework import serializers
 
+from reconcile.messages import import_error
 from reconcile.models import BureauImport, Discrepancy, ReconRun
 
 
 class BureauImportSerializer(serializers.ModelSerializer):
     file = serializers.CharField(source="stored_file.name")
     sha256 = serializers.CharField(source="stored_file.sha256")
+    error = serializers.SerializerMethodField(
+        help_text="Why the export was refused, in the request's language"
+    )
 
     class Meta:
         model = BureauImport
@@ -16,6 +20,7 @@ class BureauImportSerializer(serializers.ModelSerializer):
             "state",
             "error_code",
             "error_params",
+            "error",
             "direction",
             "layout",
             "period_start",
@@ -25,6 +30,13 @@ class BureauImportSerializer(serializers.ModelSerializer):
             "problems",
             "created_at",
         ]
+
+    def get_error(self, bureau_import: BureauImport) -> str:
+        return (
+            import_error(bureau_import.error_code, bureau_import.error_params)
+            if bureau_import.error_code
+            else ""
+        )
 
 
 class RunSerializer(serializers.ModelSerializer):
