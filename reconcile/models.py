@@ -8,6 +8,19 @@ from invoices.models import KIND_CHOICES, MONEY, Direction, Invoice, Status
 from reconcile.records import CATEGORIES
 
 
+def unchecked_company() -> models.ForeignKey:
+    """The company of a row written by the hundred thousand from its parent, which holds the same
+    company: not checked by the database row by row, and indexed through the parent's indexes."""
+    return models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("company"),
+        db_constraint=False,
+        db_index=False,
+    )
+
+
 class BureauImport(CompanyOwned):
     """One export of the bureau's data (全量发票查询 or the 勾选 list), kept as its original file."""
 
@@ -51,14 +64,7 @@ class BureauInvoice(CompanyOwned):
     # Written by the hundred thousand, like Discrepancy: the company and the import are set
     # together from the import, in one place (reconcile/services.py), and not checked row by row
     # by the database. bureau_invoice_by_identity leads with the import.
-    company = models.ForeignKey(
-        Company,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("company"),
-        db_constraint=False,
-        db_index=False,
-    )
+    company = unchecked_company()
     bureau_import = models.ForeignKey(
         BureauImport, on_delete=models.CASCADE, related_name="invoices", db_constraint=False, db_index=False
     )
@@ -144,14 +150,7 @@ class Discrepancy(CompanyOwned):
     # checks costs a lookup per row at commit. The company and the run are set together from the
     # run, in one place (reconcile/running.py), so the database is not asked to check them; both
     # are indexed by the composite indexes below, which lead with them.
-    company = models.ForeignKey(
-        Company,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("company"),
-        db_constraint=False,
-        db_index=False,
-    )
+    company = unchecked_company()
     run = models.ForeignKey(
         ReconRun, on_delete=models.CASCADE, related_name="discrepancies", db_constraint=False, db_index=False
     )
