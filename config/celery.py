@@ -22,5 +22,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    "reconcile-sweep-stuck": {
+        "task": "reconcile.sweep_stuck",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -59,6 +59,10 @@ ACTION_LABELS = {
     "reopen": _("Reopen"),
 }
 IMPORT_ERRORS = {
+    "interrupted": _(
+        "Reading the export was interrupted twice (the server stopped or ran out of memory). Upload it "
+        "again; if it happens again, tell your admin."
+    ),
     "missing_columns": _("The export lacks the required columns: %(columns)s."),
     "empty": _("The export holds no invoices."),
     "unknown_format": _(

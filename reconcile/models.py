@@ -46,6 +46,8 @@ class BureauImport(CompanyOwned):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # when a worker last took it
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("bureau import")
@@ -114,6 +116,7 @@ class ReconRun(CompanyOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("reconciliation")

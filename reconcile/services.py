@@ -2,7 +2,7 @@
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from operator import attrgetter
 
 from django.core.exceptions import ValidationError
@@ -62,7 +62,7 @@ def bureau_import_create(
 def read_import(import_id: int) -> None:
     """Read a queued export into bureau invoices, then reconcile it. Run by a worker."""
     claimed = BureauImport.objects.filter(pk=import_id, state=BureauImport.State.QUEUED).update(
-        state=BureauImport.State.READING
+        state=BureauImport.State.READING, started_at=timezone.now(), attempts=F("attempts") + 1
     )
     if not claimed:
         return
@@ -151,6 +151,36 @@ def run_progress(run: ReconRun, progress: int) -> None:
 def run_claim(run_id: int) -> bool:
     return bool(
         ReconRun.objects.filter(pk=run_id, state=ReconRun.State.QUEUED).update(
-            state=ReconRun.State.RUNNING, started_at=timezone.now(), progress=F("progress")
+            state=ReconRun.State.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
         )
     )
+
+
+STUCK_AFTER = timedelta(minutes=15)  # the tasks' hard time limit is 10 minutes
+MAX_ATTEMPTS = 2
+
+
+def sweep_stuck(*, older_than: timedelta = STUCK_AFTER) -> dict[str, int]:
+    """Imports and runs left half done by a worker that died: queued once more (their writes were
+    rolled back with the worker's transaction), then failed with a reason, so that a company is
+    never kept from reconciling by a run nobody is working on."""
+    from reconcile.tasks import read_import_task, run_task
+
+    cutoff = timezone.now() - older_than
+    outcome = {"requeued": 0, "failed": 0}
+    stuck = [
+        (BureauImport, BureauImport.State.READING, read_import_task, {"error_code": "interrupted"}),
+        (ReconRun, ReconRun.State.RUNNING, run_task, {"error": "interrupted", "finished_at": timezone.now()}),
+    ]
+    for model, busy, task, failure in stuck:
+        for item in model.objects.filter(state=busy, started_at__lt=cutoff):
+            still = model.objects.filter(pk=item.pk, state=busy, started_at=item.started_at)
+            if item.attempts < MAX_ATTEMPTS:
+                if still.update(state=model.State.QUEUED, started_at=None):
+                    outcome["requeued"] += 1
+                    task.delay(item.pk)
+            else:
+                outcome["failed"] += still.update(state=model.State.FAILED, **failure)
+    if any(outcome.values()):
+        log.warning("reconciliation sweep: %(requeued)d queued again, %(failed)d failed", outcome)
+    return outcome

@@ -13,3 +13,9 @@ def read_import_task(import_id: int) -> None:
 def run_task(run_id: int) -> None:
     """Match the ledger with a bureau import and write what it found."""
     running.execute_run(run_id)
+
+
+@shared_task(name="reconcile.sweep_stuck")
+def sweep_stuck_task() -> None:
+    """Imports and runs a dead worker left behind: queued once more, then failed."""
+    services.sweep_stuck()
