@@ -26,6 +26,7 @@ CELL_MESSAGES = {
     "unknown_direction": _("Column %(column)s: %(text)s is neither 进项 nor 销项."),
     "unknown_status": _("Column %(column)s: unknown status %(text)s."),
     "no_number": _("The row has neither an invoice number nor a 数电 number."),
+    "missing_value": _("Column %(column)s is empty."),
 }
 
 

@@ -219,6 +219,11 @@ def read_bureau_file(data: bytes, *, company_tin: str, direction: str | None = N
     layout = _layout(table.columns)
     problems: list[RowProblem] = []
     records = [record for row in table.rows if (record := _record(row, problems)) is not None]
+    if not records and problems:
+        first = problems[0]
+        raise BureauFileError(
+            "nothing_read", count=len(problems), row=first.row, column=first.column, problem_code=first.code
+        )
     if layout == "lines":
         records = _grouped_lines(records)
     chosen = _direction(records, company_tin, direction)

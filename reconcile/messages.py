@@ -1,6 +1,10 @@
 """The reconciliation in words: categories, flags and why an export was refused (translated)."""
 
+from types import SimpleNamespace
+
 from django.utils.translation import gettext_lazy as _
+
+from invoices.spreadsheet_messages import problem_message
 
 CATEGORY_LABELS = {
     "matched": _("Matched"),
@@ -59,6 +63,7 @@ ACTION_LABELS = {
     "reopen": _("Reopen"),
 }
 IMPORT_ERRORS = {
+    "nothing_read": _("None of the %(count)s rows could be read. The first, row %(row)s: %(problem)s"),
     "interrupted": _(
         "Reading the export was interrupted twice (the server stopped or ran out of memory). Upload it "
         "again; if it happens again, tell your admin."
@@ -85,4 +90,17 @@ IMPORT_ERRORS = {
 
 def import_error(code: str, params: dict) -> str:
     message = IMPORT_ERRORS.get(code, _("The export cannot be read."))
+    if code == "nothing_read":
+        problem = SimpleNamespace(
+            column=params.get("column", ""), code=params.get("problem_code", ""), params={}
+        )
+        params = {**params, "problem": problem_message(problem)}
     return str(message % params) if params and "%(" in str(message) else str(message)
+
+
+def problem_lines(problems: list[dict]) -> list[dict]:
+    """An import's rows not read, each with its row number and the reason in words."""
+    return [
+        {"row": problem["row"], "message": problem_message(SimpleNamespace(**problem))}
+        for problem in problems
+    ]

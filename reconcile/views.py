@@ -13,6 +13,7 @@ from accounts.tenancy import company_view
 from reconcile import decisions, selectors, services
 from reconcile.exporting import open_discrepancies_xlsx
 from reconcile.forms import DecisionForm, DiscrepancyFilter, ImportForm
+from reconcile.messages import problem_lines
 from reconcile.models import BureauImport, ReconRun
 from reconcile.presenting import side_by_side
 
@@ -64,6 +65,7 @@ def reconcile_import(request, pk: int):
             "reading": bureau_import.state in (BureauImport.State.QUEUED, BureauImport.State.READING),
             "error": services.import_failure_message(bureau_import) if bureau_import.error_code else "",
             "runs": bureau_import.runs.order_by("-created_at"),
+            "problems": problem_lines(bureau_import.problems),
         },
     )
 
