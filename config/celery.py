@@ -9,6 +9,7 @@ django-celery-beat keeps them in the database, where admins can pause or resched
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,6 +22,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "ingest.sweep_stuck_jobs",
         "schedule": 300.0,
         "options": {"expires": 240},
+    },
+    "monitor-check-integrity": {
+        "task": "monitor.check_integrity",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 6 * 3600},
     },
     "reconcile-sweep-stuck": {
         "task": "reconcile.sweep_stuck",

@@ -1,0 +1,112 @@
+"""The nightly integrity check: the file store re-hashed against what the database refers to
+(monitor/integrity.py), every company's audit chains (invoices and reconciliation decisions)
+verified, and duplicate invoice identities looked for. Each problem becomes an Anomaly; problems
+that went away resolve theirs; the run is kept as a CheckRun."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Company
+from ingest.models import StoredFile
+from invoices.audit_trail import verify_company_trail
+from invoices.models import Invoice, InvoiceEvent
+from monitor import anomalies
+from monitor.anomalies import Observation
+from monitor.integrity import check_store
+from monitor.models import CheckRun, Severity
+from reconcile.models import DecisionEvent
+
+TRAILS = {"invoices": (InvoiceEvent, "invoice"), "decisions": (DecisionEvent, "discrepancy")}
+
+
+@dataclass
+class IntegrityResult:
+    run: CheckRun
+    rows: list[dict] = field(default_factory=list)  # one per problem: kind, company, subject, problem
+
+    @property
+    def ok(self) -> bool:
+        return not self.rows
+
+
+def run_integrity() -> IntegrityResult:
+    run = CheckRun.objects.create(name="integrity", started_at=timezone.now())
+    result = IntegrityResult(run)
+    try:
+        counts = _files(result) | _trails(result) | _duplicates(result)
+    except Exception as error:
+        run.outcome, run.error, run.finished_at = CheckRun.Outcome.FAILED, str(error)[:500], timezone.now()
+        run.save()
+        raise
+    run.counts = {**counts, "problems": len(result.rows)}
+    run.outcome = CheckRun.Outcome.PROBLEMS if result.rows else CheckRun.Outcome.OK
+    run.finished_at = timezone.now()
+    run.save()
+    return result
+
+
+def _files(result: IntegrityResult) -> dict:
+    owners: dict[str, list[int]] = defaultdict(list)
+    for company_id, sha256 in StoredFile.objects.values_list("company_id", "sha256").iterator(10_000):
+        owners[sha256].append(company_id)
+    report = check_store(settings.DATA_DIR / "files", owners)
+    companies = Company.objects.in_bulk({pk for pks in owners.values() for pk in pks})
+    seen: dict[str, list[Observation]] = {"file_altered": [], "file_missing": [], "file_orphan": []}
+    for finding in report.findings:
+        holders = [companies[pk] for pk in owners.get(finding.sha256, ())] or [None]
+        for company in holders:
+            severity = Severity.INFO if finding.problem == "orphan" else Severity.CRITICAL
+            seen[f"file_{finding.problem}"].append(
+                Observation(f"file:{finding.sha256}", severity, company, details={"path": finding.path})
+            )
+            result.rows.append(
+                {"kind": f"file_{finding.problem}", "company": company, "subject": finding.path}
+            )
+    for kind, observations in seen.items():
+        anomalies.report(kind, observations)
+    return {"files": report.files, "bytes": report.bytes}
+
+
+def _trails(result: IntegrityResult) -> dict:
+    counts = {}
+    observations = []
+    for name, (model, subject_field) in TRAILS.items():
+        total = 0
+        for company in Company.objects.order_by("pk"):
+            events, breaks = verify_company_trail(company, model, subject_field)
+            total += events
+            for chain_break in breaks:
+                details = {"trail": name, "seq": chain_break.seq, "problem": chain_break.problem}
+                observations.append(
+                    Observation(f"{name}:{chain_break.seq}", Severity.CRITICAL, company, details=details)
+                )
+                subject = f"{name} #{chain_break.seq} {chain_break.problem}"
+                result.rows.append({"kind": "audit_chain", "company": company, "subject": subject})
+        counts[f"{name}_events"] = total
+    anomalies.report("audit_chain", observations)
+    return counts
+
+
+def _duplicates(result: IntegrityResult) -> dict:
+    twice = (
+        Invoice.objects.values("company_id", "identity")
+        .annotate(copies=Count("pk"))
+        .filter(copies__gt=1)
+        .order_by("company_id", "identity")
+    )
+    companies = Company.objects.in_bulk({row["company_id"] for row in twice})
+    observations = []
+    for row in twice:
+        company = companies[row["company_id"]]
+        url = reverse("invoice_list") + f"?q={row['identity']}"
+        observations.append(
+            Observation(f"identity:{row['identity']}", Severity.ERROR, company, url, details=dict(row))
+        )
+        result.rows.append({"kind": "duplicate_identity", "company": company, "subject": row["identity"]})
+    anomalies.report("duplicate_identity", observations)
+    return {"invoices": Invoice.objects.count()}
