@@ -8,6 +8,7 @@ from a file: `NAME_FILE=/run/secrets/name` is read when `NAME` itself is not set
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -60,6 +61,29 @@ class Env:
         if not all(items):
             raise ImproperlyConfigured(f"{name}: expected a comma-separated list, got {value!r}")
         return items
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.raw(name)
+        if value is None:
+            return default
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise ImproperlyConfigured(f"{name}: expected a whole number from {low} to {high}, got {value!r}")
+        return int(value)
+
+    def month_dates(self, name: str) -> dict[str, str]:
+        """ "2026-01:2026-01-20,2026-10:2026-10-24" -> {"2026-01": "2026-01-20", ...}"""
+        result = {}
+        for item in self.comma_list(name, default=[]):
+            month, _, day = item.partition(":")
+            try:
+                datetime.strptime(month, "%Y-%m")
+                datetime.strptime(day, "%Y-%m-%d")
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"{name}: expected YYYY-MM:YYYY-MM-DD items, got {item!r}"
+                ) from None
+            result[month] = day
+        return result
 
     def choice(self, name: str, default: str, choices: list[str]) -> str:
         value = self.text(name, default)

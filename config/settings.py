@@ -115,6 +115,12 @@ else:
 # OCR for scans: RapidOCR (its models ship in the wheel), tesseract, or off.
 OCR_ENGINE = env.choice("OCR_ENGINE", "rapidocr", ["rapidocr", "tesseract", "off"])
 
+# The watch (monitor/watch.py): when the VAT return is due, how early to warn, when bureau data is stale.
+FILING_DEADLINE_DAY = env.integer("FILING_DEADLINE_DAY", 15, 1, 28)
+FILING_DEADLINES = env.month_dates("FILING_DEADLINES")  # months whose deadline holidays moved
+DEADLINE_WARNING_DAYS = env.integer("DEADLINE_WARNING_DAYS", 5, 0, 28)
+STALE_IMPORT_DAYS = env.integer("STALE_IMPORT_DAYS", 7, 1, 365)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True

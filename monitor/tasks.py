@@ -4,6 +4,7 @@ from celery import shared_task
 
 from monitor.integrity_check import run_integrity
 from monitor.locks import single_run
+from monitor.watch import scan_all
 
 log = logging.getLogger(__name__)
 
@@ -17,3 +18,13 @@ def check_integrity_task() -> None:
             return
         result = run_integrity()
         log.info("integrity check %s: %s", result.run.outcome, result.run.counts)
+
+
+@shared_task(name="monitor.scan_books")
+def scan_books_task() -> None:
+    """Sync delays, filing deadlines and stale bureau data, for every company."""
+    with single_run("scan_books") as held:
+        if not held:
+            log.info("a scan of the books is already under way; this one skipped")
+            return
+        log.info("scan of the books: %s", scan_all())

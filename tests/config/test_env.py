@@ -47,3 +47,18 @@ def test_a_database_url_does_not_echo_its_password():
     with pytest.raises(ImproperlyConfigured) as caught:
         Env({"DATABASE_URL": "mysql://root:hunter2@db/x"}).database("DATABASE_URL", default="")
     assert "hunter2" not in str(caught.value)
+
+
+def test_whole_numbers_are_read_within_their_range():
+    assert Env({"DAYS": "7"}).integer("DAYS", 5, 1, 28) == 7
+    assert Env({}).integer("DAYS", 5, 1, 28) == 5
+    for bad in ("0", "29", "-1", "7.5", "seven"):
+        with pytest.raises(ImproperlyConfigured, match="DAYS: expected a whole number from 1 to 28"):
+            Env({"DAYS": bad}).integer("DAYS", 5, 1, 28)
+
+
+def test_moved_deadlines_are_read_by_month():
+    env = Env({"FILING_DEADLINES": "2026-01:2026-01-20, 2026-10:2026-10-26"})
+    assert env.month_dates("FILING_DEADLINES") == {"2026-01": "2026-01-20", "2026-10": "2026-10-26"}
+    with pytest.raises(ImproperlyConfigured, match="FILING_DEADLINES: expected YYYY-MM:YYYY-MM-DD"):
+        Env({"FILING_DEADLINES": "2026-01=2026-01-20"}).month_dates("FILING_DEADLINES")
