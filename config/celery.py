@@ -28,6 +28,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    "monitor-backup-snapshot": {
+        "task": "monitor.backup_snapshot",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
     "monitor-scan-books": {
         "task": "monitor.scan_books",
         "schedule": crontab(minute=10),

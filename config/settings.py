@@ -121,6 +121,15 @@ FILING_DEADLINES = env.month_dates("FILING_DEADLINES")  # months whose deadline 
 DEADLINE_WARNING_DAYS = env.integer("DEADLINE_WARNING_DAYS", 5, 0, 28)
 STALE_IMPORT_DAYS = env.integer("STALE_IMPORT_DAYS", 7, 1, 365)
 
+# Backup snapshots (monitor/backups.py): where they go (a mounted volume or network disk) and how
+# many of each are kept.
+BACKUP_DIR = env.path("BACKUP_DIR", default=DATA_DIR / "backups")
+BACKUP_RETENTION = {
+    "daily": env.integer("BACKUP_KEEP_DAILY", 7, 1, 366),
+    "weekly": env.integer("BACKUP_KEEP_WEEKLY", 4, 0, 104),
+    "monthly": env.integer("BACKUP_KEEP_MONTHLY", 12, 0, 120),
+}
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from monitor.backing_up import backup_and_verify
 from monitor.integrity_check import run_integrity
 from monitor.locks import single_run
 from monitor.watch import scan_all
@@ -28,3 +29,13 @@ def scan_books_task() -> None:
             log.info("a scan of the books is already under way; this one skipped")
             return
         log.info("scan of the books: %s", scan_all())
+
+
+@shared_task(name="monitor.backup_snapshot")
+def backup_snapshot_task() -> None:
+    """Snapshot the database and the originals, verify it by restoring it, prune old snapshots."""
+    with single_run("backup", timeout=4 * 3600) as held:
+        if not held:
+            log.info("a backup is already under way; this one skipped")
+            return
+        backup_and_verify()
