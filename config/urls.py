@@ -19,6 +19,7 @@ urlpatterns = [
     path("invoices/", include("invoices.urls")),
     path("capture/", include("ingest.urls")),
     path("reconcile/", include("reconcile.urls")),
+    path("monitor/", include("monitor.urls")),
     path("api/", include("accounts.api_urls")),
     path("api/", include("invoices.api_urls")),
     path("api/", include("ingest.api_urls")),

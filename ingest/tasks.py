@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from ingest import pipeline
+from monitor.checkruns import recorded
 
 
 @shared_task(name="ingest.process_job", acks_late=True, soft_time_limit=240, time_limit=300)
@@ -11,4 +12,7 @@ def process_job_task(job_id: int) -> None:
 
 @shared_task(name="ingest.sweep_stuck_jobs")
 def sweep_stuck_jobs_task() -> None:
-    pipeline.sweep_stuck_jobs()
+    """Capture jobs a dead worker left behind: queued once more, then failed."""
+    with recorded("ingest_sweep") as run:
+        requeued, failed = pipeline.sweep_stuck_jobs()
+        run.counts = {"requeued": requeued, "failed": failed}

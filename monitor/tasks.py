@@ -3,8 +3,10 @@ import logging
 from celery import shared_task
 
 from monitor.backing_up import backup_and_verify
+from monitor.checkruns import recorded
 from monitor.integrity_check import run_integrity
 from monitor.locks import single_run
+from monitor.schedules import overdue_jobs
 from monitor.watch import scan_all
 
 log = logging.getLogger(__name__)
@@ -28,7 +30,10 @@ def scan_books_task() -> None:
         if not held:
             log.info("a scan of the books is already under way; this one skipped")
             return
-        log.info("scan of the books: %s", scan_all())
+        with recorded("scan_books") as run:
+            run.counts = scan_all()
+            overdue_jobs()
+        log.info("scan of the books: %s", run.counts)
 
 
 @shared_task(name="monitor.backup_snapshot")

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from monitor.checkruns import recorded
 from reconcile import running, services
 
 
@@ -18,4 +19,5 @@ def run_task(run_id: int) -> None:
 @shared_task(name="reconcile.sweep_stuck")
 def sweep_stuck_task() -> None:
     """Imports and runs a dead worker left behind: queued once more, then failed."""
-    services.sweep_stuck()
+    with recorded("reconcile_sweep") as run:
+        run.counts = services.sweep_stuck()

@@ -77,6 +77,7 @@ CASES = [
     Case(
         "api_invoice_void", "post", "/api/invoices/{invoice}/void/", (401, 200, 200, 404), {"reason": "test"}
     ),
+    Case("monitor_jobs", "get", "/monitor/jobs/", (302, 302, 302, 302)),
     Case("capture", "get", "/capture/", (302, 200, 403, 200)),
     Case("capture_batch", "get", "/capture/batches/{batch}/", (302, 200, 403, 404)),
     Case("capture_batch_progress", "get", "/capture/batches/{batch}/progress/", (302, 200, 403, 404)),
