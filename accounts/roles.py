@@ -26,6 +26,7 @@ class Perm(StrEnum):
     COMPANY_SETTINGS = "company.settings"
     SCHEDULES_MANAGE = "schedules.manage"
     DASHBOARD_VIEW = "dashboard.view"
+    ALERTS_VIEW = "alerts.view"
 
 
 MINIMUM_ROLE = {
@@ -39,6 +40,7 @@ MINIMUM_ROLE = {
     Perm.COMPANY_SETTINGS: Role.ADMIN,
     Perm.SCHEDULES_MANAGE: Role.ADMIN,
     Perm.DASHBOARD_VIEW: Role.ADMIN,
+    Perm.ALERTS_VIEW: Role.ACCOUNTANT,
 }
 
 PERM_LABELS = {
@@ -52,6 +54,7 @@ PERM_LABELS = {
     Perm.COMPANY_SETTINGS: _("Change company settings"),
     Perm.SCHEDULES_MANAGE: _("Manage checks, backups and alerts"),
     Perm.DASHBOARD_VIEW: _("See the anomaly dashboard"),
+    Perm.ALERTS_VIEW: _("See and acknowledge the company's alerts"),
 }
 
 

@@ -38,6 +38,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=10),
         "options": {"expires": 3000},
     },
+    "monitor-send-digests": {
+        "task": "monitor.send_digests",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 3000},
+    },
     "reconcile-sweep-stuck": {
         "task": "reconcile.sweep_stuck",
         "schedule": 300.0,

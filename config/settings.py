@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.current_company",
+                "monitor.context_processors.alert_bell",
             ],
         },
     },

@@ -97,3 +97,27 @@ class CheckRun(models.Model):
     @property
     def seconds(self) -> float | None:
         return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
+
+class NotificationSettings(models.Model):
+    """How a person hears of new anomalies: the bell always; e-mail digests as chosen."""
+
+    class Digest(models.TextChoices):
+        OFF = "off", _("No e-mail")
+        HOURLY = "hourly", _("Hourly digest")
+        DAILY = "daily", _("Daily digest")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(_("e-mail"), max_length=8, choices=Digest.choices, default=Digest.DAILY)
+    min_severity = models.CharField(
+        _("from severity"), max_length=8, choices=Severity.choices, default=Severity.WARNING
+    )
+    seen_until = models.DateTimeField(null=True, blank=True)  # the bell counts what came after
+    mailed_until = models.DateTimeField(null=True, blank=True)  # the last digest covered up to here
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return f"{self.user} {self.digest}"

@@ -20,6 +20,7 @@ RUN_NAMES = {
     "monitor.scan_books": "scan_books",
     "ingest.sweep_stuck_jobs": "ingest_sweep",
     "reconcile.sweep_stuck": "reconcile_sweep",
+    "monitor.send_digests": "digests",
 }
 MIN_GRACE = timedelta(minutes=10)
 

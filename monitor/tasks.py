@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from monitor.alerts import send_digests
 from monitor.backing_up import backup_and_verify
 from monitor.checkruns import recorded
 from monitor.integrity_check import run_integrity
@@ -44,3 +45,13 @@ def backup_snapshot_task() -> None:
             log.info("a backup is already under way; this one skipped")
             return
         backup_and_verify()
+
+
+@shared_task(name="monitor.send_digests")
+def send_digests_task() -> None:
+    """E-mail each person the alerts that appeared since their last digest, in one mail."""
+    with single_run("digests") as held:
+        if not held:
+            return
+        with recorded("digests") as run:
+            run.counts = {"sent": send_digests()}

@@ -1,6 +1,15 @@
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from accounts.roles import Perm
+from accounts.tenancy import company_view
+from monitor import alerts
+from monitor.anomalies import acknowledge
+from monitor.forms import NotificationSettingsForm
 from monitor.schedules import jobs, overdue_jobs
 
 
@@ -9,3 +18,35 @@ def monitor_jobs(request):
     """The periodic jobs of this installation: last run, duration, outcome, next start."""
     overdue_jobs()  # the page also notices a job that did not run, should beat itself be down
     return render(request, "monitor/jobs.html", {"jobs": jobs()})
+
+
+@company_view(Perm.ALERTS_VIEW)
+def monitor_alerts(request):
+    alerts.mark_seen(request.user)
+    return render(
+        request,
+        "monitor/alerts.html",
+        {
+            "alerts": alerts.live_alerts(company=request.company),
+            "settings_form": NotificationSettingsForm(instance=alerts.settings_for(request.user)),
+        },
+    )
+
+
+@require_POST
+@company_view(Perm.ALERTS_VIEW)
+def monitor_alert_acknowledge(request, pk: int):
+    acknowledge(anomaly=alerts.alert_get(company=request.company, pk=pk), by=request.user)
+    return redirect("monitor_alerts")
+
+
+@require_POST
+@login_required
+def monitor_notification_settings(request):
+    form = NotificationSettingsForm(request.POST, instance=alerts.settings_for(request.user))
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Choose one of the listed values."))
+    return redirect("monitor_alerts")

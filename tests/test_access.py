@@ -12,6 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import Membership
 from accounts.services import token_create
 from ingest.services import Upload, receive_files
+from monitor import anomalies
+from monitor.anomalies import Observation
+from monitor.models import Anomaly
 from tests.conftest import TIN_A
 from tests.fixtures.einvoices import digital_invoice_xml
 from tests.fixtures.invoices import SUPPLIER_NAME, make_invoice
@@ -78,6 +81,15 @@ CASES = [
         "api_invoice_void", "post", "/api/invoices/{invoice}/void/", (401, 200, 200, 404), {"reason": "test"}
     ),
     Case("monitor_jobs", "get", "/monitor/jobs/", (302, 302, 302, 302)),
+    Case("monitor_alerts", "get", "/monitor/alerts/", (302, 200, 403, 200)),
+    Case("monitor_alert_acknowledge", "post", "/monitor/alerts/{alert}/acknowledge/", (302, 302, 403, 404)),
+    Case(
+        "monitor_notification_settings",
+        "post",
+        "/monitor/notifications/",
+        (302, 302, 302, 302),
+        {"digest": "off", "min_severity": "error"},
+    ),
     Case("capture", "get", "/capture/", (302, 200, 403, 200)),
     Case("capture_batch", "get", "/capture/batches/{batch}/", (302, 200, 403, 404)),
     Case("capture_batch_progress", "get", "/capture/batches/{batch}/progress/", (302, 200, 403, 404)),
@@ -180,6 +192,8 @@ def world(alice, bob, charlie, company_a):
     )
     job = batch.jobs.get()
     run = reconciled(company_a)
+    anomalies.report("sync_delay", [Observation("seller:X", "warning", company_a, details={"count": 1})])
+    alert = Anomaly.objects.get(company=company_a)
     return {
         "people": {"nobody": None, "alice": alice, "bob": bob, "charlie": charlie},
         "values": {
@@ -193,6 +207,7 @@ def world(alice, bob, charlie, company_a):
             "import": run.bureau_import.pk,
             "run": run.pk,
             "discrepancy": run.discrepancies.first().pk,
+            "alert": alert.pk,
         },
         "company_a": company_a,
     }

@@ -11,6 +11,7 @@ EXPECTED = {
         Perm.BUREAU_IMPORT,
         Perm.RECONCILE,
         Perm.DISCREPANCY_RESOLVE,
+        Perm.ALERTS_VIEW,
     },
     Role.ADMIN: set(Perm),
 }

@@ -1,0 +1,53 @@
+"""Anomalies in words (translated): a title per kind and a sentence from its details."""
+
+from django.utils.translation import gettext_lazy as _
+
+from monitor.models import Anomaly
+
+TITLES = {
+    "sync_delay": _("Invoices missing from the bureau's data"),
+    "deadline": _("Invoices not ticked before the filing deadline"),
+    "stale_bureau_data": _("The bureau's data is out of date"),
+    "file_altered": _("A stored original was altered"),
+    "file_missing": _("A stored original is missing"),
+    "file_orphan": _("A file nothing refers to"),
+    "audit_chain": _("The audit trail was tampered with"),
+    "duplicate_identity": _("An invoice is in the ledger twice"),
+    "backup_failed": _("The backup failed"),
+    "job_missed": _("A periodic job did not run"),
+}
+SENTENCES = {
+    "sync_delay": _(
+        "%(count)s invoices of %(seller_name)s (%(seller_tin)s) are still not in the bureau's data, the "
+        "oldest after %(oldest_days)s days. Ask the seller to check the upload."
+    ),
+    "deadline": _(
+        "%(count)s deductible invoices of %(period)s are not ticked; the return is due on %(deadline)s "
+        "(%(days_left)s days)."
+    ),
+    "stale_bureau_data": _(
+        "Import a fresh purchase export from the bureau: the last one is too old or missing."
+    ),
+    "file_altered": _("The bytes no longer match their hash: %(path)s. Restore it from a backup."),
+    "file_missing": _("Not found on disk: %(path)s. Restore it from a backup."),
+    "file_orphan": _("%(path)s is kept but no record refers to it."),
+    "audit_chain": _("The %(trail)s trail is %(problem)s at event %(seq)s."),
+    "duplicate_identity": _("%(identity)s is recorded %(copies)s times."),
+    "job_missed": _(
+        "%(task)s was due at %(due)s and did not start: is the scheduler (beat) or the worker down?"
+    ),
+}
+
+
+def title(anomaly: Anomaly) -> str:
+    return str(TITLES.get(anomaly.kind, anomaly.kind))
+
+
+def sentence(anomaly: Anomaly) -> str:
+    template = SENTENCES.get(anomaly.kind)
+    if template is None:
+        return str(anomaly.details.get("error", ""))  # a backup's failure, as the tool reported it
+    try:
+        return str(template) % anomaly.details
+    except (KeyError, TypeError, ValueError):
+        return str(template)
