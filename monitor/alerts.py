@@ -3,11 +3,12 @@ company's alerts, acknowledging one, and e-mail digests — one mail for many al
 invoice. Who hears: members whose role may see alerts (accountant and up) of the anomaly's company."""
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -22,6 +23,7 @@ DIGEST_EVERY = {
     NotificationSettings.Digest.DAILY: timedelta(days=1),
 }
 FIRST_DIGEST_LOOKBACK = timedelta(days=1)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def settings_for(user: User) -> NotificationSettings:
@@ -47,13 +49,23 @@ def alert_get(*, company: Company, pk: int) -> Anomaly:
     return get_object_or_404(Anomaly.objects.of(company), pk=pk)
 
 
-def unread_count(user: User) -> int:
-    """Open alerts of the user's companies that appeared since they last opened the list."""
-    seen_until = NotificationSettings.objects.filter(user=user).values_list("seen_until", flat=True).first()
-    alerts = Anomaly.objects.filter(company_id__in=_alert_companies(user), state=Anomaly.State.OPEN)
-    if seen_until:
-        alerts = alerts.filter(first_seen__gt=seen_until)
-    return alerts.count()
+def unread_count(user: User, memberships: list[Membership] | None = None) -> int:
+    """Open alerts of the user's companies that appeared since they last opened the list: one query
+    when the memberships are at hand (every page has them)."""
+    if memberships is None:
+        companies = _alert_companies(user)
+    else:
+        companies = [
+            membership.company_id for membership in memberships if membership.allows(Perm.ALERTS_VIEW)
+        ]
+    if not companies:
+        return 0
+    seen_until = NotificationSettings.objects.filter(user=user).values("seen_until")[:1]
+    return (
+        Anomaly.objects.filter(company_id__in=companies, state=Anomaly.State.OPEN)
+        .filter(first_seen__gt=Coalesce(Subquery(seen_until), Value(EPOCH)))
+        .count()
+    )
 
 
 def mark_seen(user: User) -> None:

@@ -1,3 +1,4 @@
+from accounts.tenancy import user_memberships
 from monitor.alerts import unread_count
 
 
@@ -6,4 +7,4 @@ def alert_bell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_alerts": unread_count(user)}
+    return {"unread_alerts": unread_count(user, user_memberships(request))}

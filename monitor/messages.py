@@ -2,7 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from invoices.models import Direction
 from monitor.models import Anomaly
+from reconcile.messages import CATEGORY_LABELS
 
 TITLES = {
     "sync_delay": _("Invoices missing from the bureau's data"),
@@ -15,6 +17,9 @@ TITLES = {
     "duplicate_identity": _("An invoice is in the ledger twice"),
     "backup_failed": _("The backup failed"),
     "job_missed": _("A periodic job did not run"),
+    "open_discrepancies": _("Differences with the bureau are open"),
+    "invoice_errors": _("Invoices break the fapiao rules"),
+    "failed_captures": _("Captured files could not be read"),
 }
 SENTENCES = {
     "sync_delay": _(
@@ -33,6 +38,11 @@ SENTENCES = {
     "file_orphan": _("%(path)s is kept but no record refers to it."),
     "audit_chain": _("The %(trail)s trail is %(problem)s at event %(seq)s."),
     "duplicate_identity": _("%(identity)s is recorded %(copies)s times."),
+    "open_discrepancies": _(
+        "%(count)s open (%(category)s, %(direction)s): decide them on the reconciliation page."
+    ),
+    "invoice_errors": _("%(count)s invoices in the ledger have errors; correct them before filing."),
+    "failed_captures": _("%(count)s captured files failed; retry or reject them."),
     "job_missed": _(
         "%(task)s was due at %(due)s and did not start: is the scheduler (beat) or the worker down?"
     ),
@@ -47,7 +57,11 @@ def sentence(anomaly: Anomaly) -> str:
     template = SENTENCES.get(anomaly.kind)
     if template is None:
         return str(anomaly.details.get("error", ""))  # a backup's failure, as the tool reported it
+    details = dict(anomaly.details)
+    if anomaly.kind == "open_discrepancies":
+        details["category"] = CATEGORY_LABELS.get(details.get("category"), details.get("category"))
+        details["direction"] = dict(Direction.choices).get(details.get("direction"), details.get("direction"))
     try:
-        return str(template) % anomaly.details
+        return str(template) % details
     except (KeyError, TypeError, ValueError):
         return str(template)

@@ -9,17 +9,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, Min, OuterRef, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Company
+from ingest.models import IngestJob, JobState
 from invoices.fapiao import Kind
 from invoices.models import Deduction, Direction, Invoice, Status
 from monitor import anomalies
 from monitor.anomalies import Observation
 from monitor.models import Severity
-from reconcile.models import BureauImport, BureauInvoice
+from reconcile.models import BureauImport, BureauInvoice, Discrepancy, ReconRun
 
 # Invoices whose input VAT is deducted by ticking them (勾选) before the period's filing deadline.
 DEDUCTIBLE_KINDS = (
@@ -47,11 +48,21 @@ class WatchSettings:
 def scan_all(today: date | None = None, watch: WatchSettings | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     watch = watch or WatchSettings.current()
-    found = {"sync_delay": [], "deadline": [], "stale_bureau_data": []}
+    found = {
+        "sync_delay": [],
+        "deadline": [],
+        "stale_bureau_data": [],
+        "open_discrepancies": [],
+        "invoice_errors": [],
+        "failed_captures": [],
+    }
     for company in Company.objects.order_by("pk"):
         found["sync_delay"] += sync_delays(company, today)
         found["deadline"] += deadlines(company, today, watch)
         found["stale_bureau_data"] += stale_imports(company, today, watch)
+        found["open_discrepancies"] += open_discrepancies(company)
+        found["invoice_errors"] += invoice_errors(company)
+        found["failed_captures"] += failed_captures(company)
     for kind, observations in found.items():
         anomalies.report(kind, observations)
     return {kind: len(observations) for kind, observations in found.items()}
@@ -181,5 +192,80 @@ def stale_imports(company: Company, today: date, watch: WatchSettings) -> list[O
             company=company,
             subject_url=reverse("reconcile"),
             details={"days": age, "limit": watch.stale_import_days},
+        )
+    ]
+
+
+# Differences the latest reconciliation left open, other than those the sync scan already reports.
+OPEN_KINDS = ("status_changed", "mismatch", "number_typo", "tin_error", "suspected", "missing_in_ledger",
+              "duplicate_in_ledger", "duplicate_in_bureau", "ambiguous")  # fmt: skip
+
+
+def open_discrepancies(company: Company) -> list[Observation]:
+    """Per category, the open discrepancies of each direction's latest reconciliation."""
+    observations = []
+    for direction in Direction.values:
+        run = (
+            ReconRun.objects.filter(
+                company=company, state=ReconRun.State.DONE, bureau_import__direction=direction
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if run is None:
+            continue
+        rows = (
+            run.discrepancies.filter(state=Discrepancy.State.OPEN, category__in=OPEN_KINDS)
+            .values("category")
+            .annotate(count=Count("pk"), tax=Sum("tax_at_risk"))
+            .order_by("category")
+        )
+        for row in rows:
+            url = (
+                reverse("reconcile_discrepancies", args=[run.pk]) + f"?category={row['category']}&state=open"
+            )
+            observations.append(
+                Observation(
+                    key=f"{direction}:{row['category']}",
+                    severity=Severity.ERROR if row["category"] == "status_changed" else Severity.WARNING,
+                    company=company,
+                    subject_url=url,
+                    money_at_stake=row["tax"] or Decimal("0.00"),
+                    details={"direction": direction, "category": row["category"], "count": row["count"]},
+                )
+            )
+    return observations
+
+
+def invoice_errors(company: Company) -> list[Observation]:
+    """Invoices in the ledger whose fapiao rules report an error."""
+    faulty = Invoice.objects.filter(company=company, error_count__gt=0).exclude(status=Status.VOIDED)
+    count = faulty.count()
+    if not count:
+        return []
+    return [
+        Observation(
+            key="ledger",
+            severity=Severity.WARNING,
+            company=company,
+            subject_url=reverse("invoice_list") + "?has=errors",
+            money_at_stake=faulty.aggregate(tax=Sum("tax"))["tax"] or Decimal("0.00"),
+            details={"count": count},
+        )
+    ]
+
+
+def failed_captures(company: Company) -> list[Observation]:
+    """Captured files that could not be read and wait for a retry or a rejection."""
+    count = IngestJob.objects.filter(company=company, state=JobState.FAILED).count()
+    if not count:
+        return []
+    return [
+        Observation(
+            key="capture",
+            severity=Severity.WARNING,
+            company=company,
+            subject_url=reverse("capture_failed"),
+            details={"count": count},
         )
     ]

@@ -7,7 +7,8 @@ codes) and §1 (identifiers as text: an id Excel stored as a number has lost dig
 
 The line sheet has one row per invoice line: its rows are grouped by identity in file order and the
 lines' 金额 and 税额 added up; the total is their sum (a line's 价税合计 is not repeated per invoice
-consistently enough across exports to be trusted)."""
+consistently enough across exports to be trusted). An invoice with a line that cannot be read is left
+out whole, as its row would be in the basic sheet."""
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -52,7 +53,7 @@ COLUMNS = (
     Column("有效抵扣税额", CellKind.AMOUNT),
 )
 MAX_ROWS = 2_000_000  # the line sheet of a year of a busy company's invoices
-REQUIRED = ("开票日期", "金额", "税额", "销方识别号")
+REQUIRED = ("开票日期", "金额", "税额", "销方识别号", "购方识别号")  # both TINs: they tell the direction
 
 
 @dataclass(frozen=True)
@@ -124,14 +125,18 @@ def _blue(remarks: str) -> str:
     return ""
 
 
+def _numbers(row: Row) -> tuple[str, str, str]:
+    """发票代码, 发票号码 and 数电发票号码 as the identity takes them: a 数电 number alone is the number."""
+    code, number, digital = _text(row, "发票代码"), _text(row, "发票号码"), _text(row, "数电发票号码")
+    return (code, digital, "") if digital and not code else (code, number, digital)
+
+
 def _record(row: Row, problems: list[RowProblem]) -> InvoiceRecord | None:
     for error in row.errors:
         problems.append(RowProblem(row.number, error.column, error.code, dict(error.params)))
     if row.errors:
         return None
-    code, number, digital = _text(row, "发票代码"), _text(row, "发票号码"), _text(row, "数电发票号码")
-    if digital and not code:
-        number, digital = digital, ""
+    code, number, digital = _numbers(row)
     issued, amount, tax = row.values.get("开票日期"), row.values.get("金额"), row.values.get("税额")
     if not number or issued is None or amount is None or tax is None:
         missing = (
@@ -176,10 +181,28 @@ def _record(row: Row, problems: list[RowProblem]) -> InvoiceRecord | None:
     )
 
 
-def _grouped_lines(records: list[InvoiceRecord]) -> list[InvoiceRecord]:
+def _invoices_with_lines_not_read(rows: tuple[Row, ...], problems: list[RowProblem]) -> set[str]:
+    """The identities of the line sheet's invoices that have a line not read, as far as that line's
+    numbers can be read: such an invoice is left out like a row of the basic sheet, rather than read
+    with sums that are short and would show as a mismatch."""
+    if not problems:
+        return set()
+    rows_not_read = {problem.row for problem in problems}
+    identities = set()
+    for row in rows:
+        if row.number in rows_not_read:
+            code, number, digital = _numbers(row)
+            if number:
+                identities.add(invoice_identity(code, number, digital))
+    return identities
+
+
+def _grouped_lines(records: list[InvoiceRecord], left_out: set[str]) -> list[InvoiceRecord]:
     """The line sheet's rows, one invoice each: the first row's data with the lines' sums."""
     invoices: dict[str, InvoiceRecord] = {}
     for record in records:
+        if record.identity in left_out:
+            continue
         first = invoices.get(record.identity)
         if first is None:
             invoices[record.identity] = record
@@ -219,13 +242,14 @@ def read_bureau_file(data: bytes, *, company_tin: str, direction: str | None = N
     layout = _layout(table.columns)
     problems: list[RowProblem] = []
     records = [record for row in table.rows if (record := _record(row, problems)) is not None]
+    if layout == "lines":
+        records = _grouped_lines(records, _invoices_with_lines_not_read(table.rows, problems))
     if not records and problems:
         first = problems[0]
+        rows_not_read = len({problem.row for problem in problems})
         raise BureauFileError(
-            "nothing_read", count=len(problems), row=first.row, column=first.column, problem_code=first.code
+            "nothing_read", count=rows_not_read, row=first.row, column=first.column, problem_code=first.code
         )
-    if layout == "lines":
-        records = _grouped_lines(records)
     chosen = _direction(records, company_tin, direction)
     dates = [record.issue_date for record in records]
     return BureauFile(

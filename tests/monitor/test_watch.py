@@ -9,10 +9,14 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import company_create
+from ingest.models import IngestJob, JobState
+from ingest.services import Upload, receive_files
 from invoices.models import Deduction, Invoice
+from monitor.messages import sentence
 from monitor.models import Anomaly
 from monitor.watch import DEDUCTIBLE_KINDS, WatchSettings, filing_deadline, scan_all
-from reconcile import services
+from reconcile import running, services
+from reconcile.models import ReconRun
 from tests.fixtures.recon_ledger import store_ledger
 from tests.fixtures.recon_scenarios import basic_rows, scenario, write_xlsx
 
@@ -136,5 +140,29 @@ def test_a_company_with_purchases_and_no_bureau_data_is_told_to_import():
     company = company_create(name="甲商贸有限公司", tin=world.company_tin)
     store_ledger(world, company)
     counts = scan_all(date(2026, 4, 1), WATCH)
-    assert counts == {"sync_delay": 0, "deadline": 0, "stale_bureau_data": 1}
+    assert counts == {
+        "sync_delay": 0, "deadline": 0, "stale_bureau_data": 1,
+        "open_discrepancies": 0, "invoice_errors": 0, "failed_captures": 0,
+    }  # fmt: skip
     assert live("stale_bureau_data")[0].details["days"] is None
+
+
+def test_open_differences_faulty_invoices_and_failed_captures_are_reported(books):
+    company, world, _late = books
+    shifted = Invoice.objects.get(company=company, identity=world.ledger[2].identity)
+    Invoice.objects.filter(pk=shifted.pk).update(
+        tax=shifted.tax * 10, total=shifted.amount + shifted.tax * 10
+    )
+    for run in ReconRun.objects.filter(company=company, state=ReconRun.State.QUEUED):
+        running.execute_run(run.pk)
+    Invoice.objects.filter(company=company, identity=world.ledger[1].identity).update(error_count=1)
+    batch = receive_files(company=company, by=None, channel="api", uploads=[Upload("x.xml", b"<broken")])
+    IngestJob.objects.filter(batch=batch).update(state=JobState.FAILED)
+
+    counts = scan_all(date(2026, 4, 1), WATCH)
+    assert (counts["invoice_errors"], counts["failed_captures"]) == (1, 1)
+    assert [anomaly.details["count"] for anomaly in live("invoice_errors")] == [1]
+    assert live("failed_captures")[0].subject_url == "/capture/failed/"
+    (open_one,) = live("open_discrepancies")  # the late invoice is the sync scan's, not counted here
+    assert (open_one.key, open_one.details["count"]) == ("purchase:mismatch", 1)
+    assert "字段不一致" in sentence(open_one) and "进项" in sentence(open_one)
