@@ -189,12 +189,8 @@ def test_the_same_export_reads_the_same_in_every_format(data, file_format):
         )
         for record in bureau_records(20, seed=3)
     ]
-    assert (parsed.format, parsed.sheet or TITLE, parsed.header_row, parsed.problems) == (
-        file_format,
-        TITLE,
-        3,
-        (),
-    )
+    assert (parsed.format, parsed.header_row, parsed.problems) == (file_format, 3, ())
+    assert parsed.sheet == ("" if file_format == "csv" else TITLE)
     assert [
         (r.identity, r.issue_date, r.amount, r.tax, r.total, r.is_red) for r in parsed.records
     ] == expected
