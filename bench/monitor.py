@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,19 +25,39 @@ from django.db import connection
 from accounts.services import company_create
 from ingest.models import StoredFile
 from ingest.storage import store_blob
+from invoices.models import Invoice, InvoiceLine
 from monitor.backups import create_snapshot, verify
 from monitor.integrity_check import run_integrity
+from reconcile.bulk import insert_rows
 from tests.fixtures.recon_ledger import store_ledger
 from tests.fixtures.recon_scenarios import scenario
 
 INVOICES = 200_000
 FILES = 400
 FILE_BYTES = 1024 * 1024
+LINES_PER_INVOICE = 3
 
 
 def fill(company) -> None:
     started = time.perf_counter()
     store_ledger(scenario(INVOICES, seed=7, share=0, company_tin=company.tin), company)
+    invoices = list(Invoice.objects.filter(company=company).values_list("pk", "amount", "tax"))
+    insert_rows(
+        InvoiceLine,
+        ("invoice_id", "position", "item_name", "amount", "rate", "tax"),
+        (
+            (
+                pk,
+                position,
+                "*纸制品*打印纸",
+                amount if position == 1 else Decimal("0.00"),
+                "0.13",
+                tax if position == 1 else Decimal("0.00"),
+            )
+            for pk, amount, tax in invoices
+            for position in range(1, LINES_PER_INVOICE + 1)
+        ),
+    )
     rows = []
     for index in range(FILES):
         data = index.to_bytes(4, "big") * (FILE_BYTES // 4)
@@ -48,7 +69,8 @@ def fill(company) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(
-        f"{INVOICES:,} invoices and {FILES} files of {FILE_BYTES // 1024} KB made in {time.perf_counter() - started:.0f} s"
+        f"{INVOICES:,} invoices with {LINES_PER_INVOICE} lines each and {FILES} files of {FILE_BYTES // 1024} KB "
+        f"made in {time.perf_counter() - started:.0f} s"
     )
 
 
