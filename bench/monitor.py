@@ -87,11 +87,12 @@ def main() -> None:
             started = time.perf_counter()
             result = run_integrity()
             seconds = time.perf_counter() - started
-            megabytes = result.run.counts["bytes"] / 1e6
+            counts = result.run.counts
+            megabytes, hashing = counts["bytes"] / 1e6, counts["files_seconds"]
             print(
-                f"integrity check: {megabytes:.0f} MB in {result.run.counts['files']} files and "
-                f"{result.run.counts['invoices']:,} invoices in {seconds:.1f} s = {megabytes / seconds:.0f} MB/s "
-                f"({len(result.rows)} problems)"
+                f"integrity check: {megabytes:.0f} MB in {counts['files']} files hashed in {hashing:.1f} s = "
+                f"{megabytes / hashing:.0f} MB/s; {counts['invoices_rechecked']:,} invoices re-checked against "
+                f"the rules; {seconds:.1f} s in all ({len(result.rows)} problems)"
             )
 
             started = time.perf_counter()

@@ -3,6 +3,7 @@
 verified, and duplicate invoice identities looked for. Each problem becomes an Anomaly; problems
 that went away resolve theirs; the run is kept as a CheckRun."""
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -14,6 +15,8 @@ from django.utils import timezone
 from accounts.models import Company
 from ingest.models import StoredFile
 from invoices.audit_trail import verify_company_trail
+from invoices.drafts import draft_from_invoice
+from invoices.findings import context_for, findings_for, stored
 from invoices.models import Invoice, InvoiceEvent
 from monitor import anomalies
 from monitor.anomalies import Observation
@@ -38,7 +41,7 @@ def run_integrity() -> IntegrityResult:
     run = CheckRun.objects.create(name="integrity", started_at=timezone.now())
     result = IntegrityResult(run)
     try:
-        counts = _files(result) | _trails(result) | _duplicates(result)
+        counts = _files(result) | _trails(result) | _duplicates(result) | _findings(result)
     except Exception as error:
         run.outcome, run.error, run.finished_at = CheckRun.Outcome.FAILED, str(error)[:500], timezone.now()
         run.save()
@@ -51,6 +54,7 @@ def run_integrity() -> IntegrityResult:
 
 
 def _files(result: IntegrityResult) -> dict:
+    started = time.perf_counter()
     owners: dict[str, list[int]] = defaultdict(list)
     for company_id, sha256 in StoredFile.objects.values_list("company_id", "sha256").iterator(10_000):
         owners[sha256].append(company_id)
@@ -69,7 +73,11 @@ def _files(result: IntegrityResult) -> dict:
             )
     for kind, observations in seen.items():
         anomalies.report(kind, observations)
-    return {"files": report.files, "bytes": report.bytes}
+    return {
+        "files": report.files,
+        "bytes": report.bytes,
+        "files_seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 def _trails(result: IntegrityResult) -> dict:
@@ -110,3 +118,51 @@ def _duplicates(result: IntegrityResult) -> dict:
         result.rows.append({"kind": "duplicate_identity", "company": company, "subject": row["identity"]})
     anomalies.report("duplicate_identity", observations)
     return {"invoices": Invoice.objects.count()}
+
+
+# Findings that depend on the day, the company's own name and ID or the rest of the ledger: they may
+# rightly differ from when they were stored, so they are not compared.
+CONTEXT_CODES = {
+    "buyer_not_company", "seller_not_company", "issue_date_in_future", "issue_date_too_old",
+    "red_without_blue", "near_duplicate",
+}  # fmt: skip
+CHUNK = 2000
+
+
+def _findings(result: IntegrityResult) -> dict:
+    """Invoices whose stored findings are not what the rules say of them now (edited behind the
+    app's back, or stored by an older version of the rules)."""
+    observations = []
+    checked = 0
+    for company in Company.objects.order_by("pk"):
+        context = context_for(company)
+        drifted = []
+        invoices = Invoice.objects.filter(company=company).order_by("pk").prefetch_related("lines")
+        last = 0
+        while chunk := list(invoices.filter(pk__gt=last)[:CHUNK]):
+            last = chunk[-1].pk
+            for invoice in chunk:
+                checked += 1
+                now = findings_for(
+                    draft_from_invoice(invoice),
+                    context=context,
+                    has_blue_original=invoice.blue_original_id is not None,
+                )
+                if _comparable(stored(now)["findings"]) != _comparable(invoice.findings):
+                    drifted.append(invoice.identity)
+        if drifted:
+            details = {"count": len(drifted), "invoices": drifted[:20]}
+            observations.append(Observation("findings", Severity.WARNING, company, details=details))
+            result.rows += [
+                {"kind": "findings_drift", "company": company, "subject": identity} for identity in drifted
+            ]
+    anomalies.report("findings_drift", observations)
+    return {"invoices_rechecked": checked}
+
+
+def _comparable(findings: list[dict]) -> set[tuple[str, str, str]]:
+    return {
+        (finding["code"], finding["severity"], finding["field"])
+        for finding in findings
+        if finding["code"] not in CONTEXT_CODES
+    }

@@ -18,6 +18,7 @@ TITLES = {
     "backup_failed": _("The backup failed"),
     "job_missed": _("A periodic job did not run"),
     "open_discrepancies": _("Differences with the bureau are open"),
+    "findings_drift": _("Stored findings no longer match the rules"),
     "invoice_errors": _("Invoices break the fapiao rules"),
     "failed_captures": _("Captured files could not be read"),
 }
@@ -42,6 +43,7 @@ SENTENCES = {
         "%(count)s open (%(category)s, %(direction)s): decide them on the reconciliation page."
     ),
     "invoice_errors": _("%(count)s invoices in the ledger have errors; correct them before filing."),
+    "findings_drift": _("%(count)s invoices: open and save them again to check them against the rules."),
     "failed_captures": _("%(count)s captured files failed; retry or reject them."),
     "job_missed": _(
         "%(task)s was due at %(due)s and did not start: is the scheduler (beat) or the worker down?"

@@ -2,6 +2,7 @@
 resolves the anomaly when the damage is repaired."""
 
 import hashlib
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from ingest import storage
 from ingest.services import store_file
-from invoices.models import InvoiceEvent
+from invoices.models import Invoice, InvoiceEvent
 from monitor.integrity import check_store
 from monitor.integrity_check import run_integrity
 from monitor.locks import single_run
@@ -114,3 +115,15 @@ def test_the_store_check_streams_large_files(tmp_path):
     (path.parent / ".incoming-abc").write_bytes(b"half written")
     report = check_store(root, {sha256})
     assert (report.files, report.bytes, report.findings) == (1, len(payload), [])
+
+
+def test_findings_edited_behind_the_apps_back_are_found(company_a, alice):
+    honest = make_invoice(company_a, alice)
+    edited = make_invoice(company_a, alice, number="26312000000000000999", tax=Decimal("1.00"))
+    assert edited.error_count > 0
+    Invoice.objects.filter(pk=edited.pk).update(findings=[], error_count=0)
+    result = run_integrity()
+    assert [(row["kind"], row["subject"]) for row in result.rows] == [("findings_drift", edited.identity)]
+    (anomaly,) = live("findings_drift")
+    assert anomaly.details == {"count": 1, "invoices": [edited.identity]}
+    assert honest.identity not in anomaly.details["invoices"]
