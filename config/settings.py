@@ -125,6 +125,7 @@ STALE_IMPORT_DAYS = env.integer("STALE_IMPORT_DAYS", 7, 1, 365)
 # Backup snapshots (monitor/backups.py): where they go (a mounted volume or network disk) and how
 # many of each are kept.
 BACKUP_DIR = env.path("BACKUP_DIR", default=DATA_DIR / "backups")
+BACKUP_KEY = env.text("BACKUP_KEY", "")  # 32 bytes in base64: snapshots are sealed with AES-256-GCM
 BACKUP_RETENTION = {
     "daily": env.integer("BACKUP_KEEP_DAILY", 7, 1, 366),
     "weekly": env.integer("BACKUP_KEEP_WEEKLY", 4, 0, 104),

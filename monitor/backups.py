@@ -15,6 +15,9 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +31,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from ingest.models import StoredFile
 from ingest.storage import blob_path
 from monitor.integrity import file_sha256
+from monitor.sealing import SealError, key_from_text, opened, seal, unseal
 
 FORMAT = 1
 # Rows hashed one by one, the hashes sorted and hashed again: independent of the physical order.
@@ -50,6 +54,18 @@ class Snapshot:
 
 def backup_root() -> Path:
     return settings.BACKUP_DIR
+
+
+def backup_key() -> bytes | None:
+    """The key that seals new snapshots and opens sealed ones; None when BACKUP_KEY is not set."""
+    try:
+        return key_from_text(settings.BACKUP_KEY) if settings.BACKUP_KEY else None
+    except SealError as error:
+        raise BackupError(str(error)) from None
+
+
+def _blob(root: Path, sha256: str, sealed: bool) -> Path:
+    return root / "blobs" / sha256[:2] / sha256[2:4] / (f"{sha256}.sealed" if sealed else sha256)
 
 
 def _stamp() -> str:
@@ -154,9 +170,16 @@ def create_snapshot() -> Snapshot:
     root = backup_root()
     folder = root / "snapshots" / _stamp()
     folder.mkdir(parents=True)
+    key = backup_key()
     try:
         dump, tables = _dump_database(folder)
-        files = _copy_originals(root)
+        plain_sha256 = file_sha256(dump)
+        if key is not None:
+            sealed = dump.with_name(dump.name + ".sealed")
+            seal(dump, sealed, key)
+            dump.unlink()
+            dump = sealed
+        files = _copy_originals(root, key)
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(),
@@ -166,10 +189,11 @@ def create_snapshot() -> Snapshot:
                 "engine": connection.vendor,
                 "file": dump.name,
                 "sha256": file_sha256(dump),
+                "plain_sha256": plain_sha256,
                 "tables": tables,
             },
             "files": files,
-            "encrypted": False,
+            "encrypted": key is not None,
         }
         partial = folder / "manifest.json.partial"
         partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -180,19 +204,23 @@ def create_snapshot() -> Snapshot:
     return Snapshot(folder, manifest)
 
 
-def _copy_originals(root: Path) -> dict[str, int]:
-    """Every original the database refers to, copied into the backup once."""
+def _copy_originals(root: Path, key: bytes | None) -> dict[str, int]:
+    """Every original the database refers to, copied (sealed, with a key) into the backup once."""
     files = {}
     for sha256 in StoredFile.objects.values_list("sha256", flat=True).distinct().iterator(10_000):
         source = blob_path(sha256)
-        target = root / "blobs" / sha256[:2] / sha256[2:4] / sha256
+        target = _blob(root, sha256, sealed=key is not None)
         if not target.exists():
             if not source.exists():
                 raise BackupError(f"the original {sha256} is missing from the file store")
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target.with_suffix(".partial"))
-            target.with_suffix(".partial").replace(target)
-        files[sha256] = target.stat().st_size
+            partial = target.with_name(target.name + ".partial")
+            if key is None:
+                shutil.copyfile(source, partial)
+            else:
+                seal(source, partial, key)
+            partial.replace(target)
+        files[sha256] = source.stat().st_size
     return files
 
 
@@ -214,18 +242,52 @@ def load(path: Path) -> Snapshot:
     dump = path / manifest["database"]["file"]
     if not dump.is_file() or file_sha256(dump) != manifest["database"]["sha256"]:
         raise BackupError(f"{dump.name} is missing or altered")
-    blobs = path.parent.parent / "blobs"
+    key = backup_key() if manifest["encrypted"] else None
+    if manifest["encrypted"] and key is None:
+        raise BackupError(f"{path.name} is sealed: set BACKUP_KEY to the key it was taken with")
     for sha256 in manifest["files"]:
-        blob = blobs / sha256[:2] / sha256[2:4] / sha256
-        if not blob.is_file() or file_sha256(blob) != sha256:
+        blob = _blob(path.parent.parent, sha256, sealed=key is not None)
+        if not blob.is_file() or _plain_sha256(blob, key) != sha256:
             raise BackupError(f"the original {sha256} is missing from the backup or altered")
     return Snapshot(path, manifest)
 
 
+def _plain_sha256(path: Path, key: bytes | None) -> str:
+    if key is None:
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    try:
+        for chunk in opened(path, key):
+            digest.update(chunk)
+    except SealError as error:
+        raise BackupError(str(error)) from None
+    return digest.hexdigest()
+
+
+@contextmanager
+def _plain_dump(snapshot: Snapshot) -> Iterator[Path]:
+    """The snapshot's database part, opened into a temporary file when sealed."""
+    dump = snapshot.path / snapshot.manifest["database"]["file"]
+    if not snapshot.manifest["encrypted"]:
+        yield dump
+        return
+    with tempfile.TemporaryDirectory(dir=snapshot.path) as folder:
+        plain = Path(folder) / dump.name.removesuffix(".sealed")
+        try:
+            unseal(dump, plain, backup_key())
+        except SealError as error:
+            raise BackupError(str(error)) from None
+        yield plain
+
+
 def verify(snapshot: Snapshot) -> None:
     """Restore the database part into a scratch database and compare every table's fingerprint."""
+    with _plain_dump(snapshot) as dump:
+        _verify(snapshot, dump)
+
+
+def _verify(snapshot: Snapshot, dump: Path) -> None:
     expected = snapshot.manifest["database"]["tables"]
-    dump = snapshot.path / snapshot.manifest["database"]["file"]
     if snapshot.manifest["database"]["engine"] == "postgresql":
         scratch = f"{settings.DATABASES['default']['NAME']}_verify_{os.getpid()}"[:63]
         _run(["dropdb", "--if-exists", scratch])
@@ -252,29 +314,25 @@ def restore(snapshot: Snapshot, *, force: bool = False) -> None:
     """Put the snapshot's database and originals back. Refuses a database holding data unless forced."""
     if holds_data() and not force:
         raise BackupError("the database already holds data; restore into an empty one, or pass --force")
-    dump = snapshot.path / snapshot.manifest["database"]["file"]
     connection.close()
-    if snapshot.manifest["database"]["engine"] == "postgresql":
-        if not _postgres():
-            raise BackupError("a PostgreSQL snapshot restores only into PostgreSQL")
-        _run(
-            [
-                "pg_restore",
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                f"--dbname={settings.DATABASES['default']['NAME']}",
-                str(dump),
-            ]
-        )
-    else:
-        shutil.copyfile(dump, settings.DATABASES["default"]["NAME"])
-    blobs = snapshot.path.parent.parent / "blobs"
+    with _plain_dump(snapshot) as dump:
+        if snapshot.manifest["database"]["engine"] == "postgresql":
+            if not _postgres():
+                raise BackupError("a PostgreSQL snapshot restores only into PostgreSQL")
+            name = settings.DATABASES["default"]["NAME"]
+            _run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={name}", str(dump)])
+        else:
+            shutil.copyfile(dump, settings.DATABASES["default"]["NAME"])
+    key = backup_key() if snapshot.manifest["encrypted"] else None
     for sha256 in snapshot.manifest["files"]:
         target = blob_path(sha256)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(blobs / sha256[:2] / sha256[2:4] / sha256, target)
+            source = _blob(snapshot.path.parent.parent, sha256, sealed=key is not None)
+            if key is None:
+                shutil.copyfile(source, target)
+            else:
+                unseal(source, target, key)
             target.chmod(0o440)
 
 
@@ -325,6 +383,6 @@ def prune(root: Path | None = None) -> list[str]:
     for path in snapshots(root):
         needed.update(json.loads((path / "manifest.json").read_text(encoding="utf-8"))["files"])
     for blob in (root / "blobs").glob("??/??/*"):
-        if blob.name not in needed:
+        if blob.name.removesuffix(".sealed") not in needed:
             blob.unlink()
     return removed

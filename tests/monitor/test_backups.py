@@ -1,5 +1,6 @@
 """Backups that are proven: snapshot, wipe, restore, and every row and file is as it was."""
 
+import base64
 from datetime import datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -15,6 +16,7 @@ from invoices.models import Invoice
 from monitor import backups
 from monitor.backups import BackupError, create_snapshot, kept_by_retention, load, restore, verify
 from monitor.models import Anomaly, CheckRun
+from monitor.sealing import SealError, key_from_text, seal, unseal
 from tests.fixtures.recon_ledger import store_ledger
 from tests.fixtures.recon_scenarios import scenario
 
@@ -123,3 +125,53 @@ def test_retention_keeps_seven_days_four_weeks_and_twelve_months():
     assert days[:7] == [0, 1, 2, 3, 4, 5, 6]
     assert len(kept) <= 7 + 4 + 12 and max(days) < 366
     assert kept_by_retention(stamps[:1]) == {stamps[0]}
+
+
+KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sealed_snapshot_restores_with_its_key_and_not_without(settings):
+    settings.BACKUP_KEY = KEY
+    _company, originals = books(200)
+    before = fingerprint()
+    snapshot = create_snapshot()
+    assert snapshot.manifest["encrypted"] and snapshot.path.joinpath("database.dump.sealed").is_file()
+    assert not snapshot.path.joinpath("database.dump").exists()
+    blob = next((snapshot.path.parent.parent / "blobs").glob("??/??/*.sealed"))
+    assert "原件".encode() not in blob.read_bytes()
+    verify(snapshot)
+
+    settings.BACKUP_KEY = base64.urlsafe_b64encode(bytes(32)).decode()
+    with pytest.raises(BackupError, match="does not open with this BACKUP_KEY"):
+        load(snapshot.path)
+    settings.BACKUP_KEY = ""
+    with pytest.raises(BackupError, match="set BACKUP_KEY"):
+        load(snapshot.path)
+
+    settings.BACKUP_KEY = KEY
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM invoices_counterparty")
+        cursor.execute("DELETE FROM invoices_invoice")
+    for original in originals:
+        storage.blob_path(original.sha256).unlink()
+    restore(load(snapshot.path), force=True)
+    assert fingerprint() == before
+    assert all(storage.blob_path(original.sha256).is_file() for original in originals)
+
+
+def test_sealing_round_trips_and_a_changed_byte_is_caught(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_bytes(bytes(range(256)) * 9000)  # over two chunks
+    key = key_from_text(KEY)
+    seal(plain, tmp_path / "sealed", key)
+    unseal(tmp_path / "sealed", tmp_path / "back", key)
+    assert (tmp_path / "back").read_bytes() == plain.read_bytes()
+    data = bytearray((tmp_path / "sealed").read_bytes())
+    data[100] ^= 1
+    (tmp_path / "sealed").write_bytes(bytes(data))
+    with pytest.raises(SealError):
+        unseal(tmp_path / "sealed", tmp_path / "again", key)
+    assert not (tmp_path / "again").exists()
+    with pytest.raises(SealError, match="32 bytes"):
+        key_from_text("short")
