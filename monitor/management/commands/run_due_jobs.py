@@ -17,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=int, metavar="SECONDS", help="check again every SECONDS")
 
     def handle(self, *args, loop: int | None, **options):
+        app.loader.import_default_modules()  # the apps' tasks modules, as a worker would load them
         while True:
             for job in jobs():
                 if job.last is None or job.overdue or (job.due is not None and job.due <= timezone.now()):
