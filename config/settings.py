@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ingest",
     "reconcile",
     "monitor",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("capture/", include("ingest.urls")),
     path("reconcile/", include("reconcile.urls")),
     path("monitor/", include("monitor.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/", include("accounts.api_urls")),
     path("api/", include("invoices.api_urls")),
     path("api/", include("ingest.api_urls")),

@@ -81,6 +81,8 @@ CASES = [
         "api_invoice_void", "post", "/api/invoices/{invoice}/void/", (401, 200, 200, 404), {"reason": "test"}
     ),
     Case("monitor_jobs", "get", "/monitor/jobs/", (302, 302, 302, 302)),
+    Case("dashboard", "get", "/dashboard/", (302, 200, 403, 200)),
+    Case("dashboard_firm", "get", "/dashboard/firm/", (302, 200, 200, 200)),
     Case("monitor_alerts", "get", "/monitor/alerts/", (302, 200, 403, 200)),
     Case("monitor_alert_acknowledge", "post", "/monitor/alerts/{alert}/acknowledge/", (302, 302, 403, 404)),
     Case(

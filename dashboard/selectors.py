@@ -1,0 +1,140 @@
+"""The figures of the dashboard: one company's books for one month, and one row per company for a
+firm keeping several companies' books."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from accounts.models import Company
+from invoices.models import Direction, Invoice, Status
+from monitor.models import Anomaly, CheckRun
+from reconcile.models import BureauImport, BureauInvoice
+
+ZERO = Decimal("0.00")
+FLUSHED = (Status.VOIDED, Status.RED_FLUSHED_FULL)
+
+
+def month_bounds(period: date) -> tuple[date, date]:
+    first = period.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+@dataclass
+class Cards:
+    period: date
+    totals: dict[str, dict] = field(default_factory=dict)  # direction -> count, amount, tax, total
+    at_risk: dict[str, Decimal] = field(default_factory=dict)  # why -> input VAT
+    reconciled_share: float | None = None  # purchase invoices of the period the bureau holds
+    anomalies: dict[str, int] = field(default_factory=dict)  # severity -> open
+    days_since: dict[str, int | None] = field(default_factory=dict)  # "backup", "integrity"
+
+    @property
+    def at_risk_total(self) -> Decimal:
+        return sum(self.at_risk.values(), ZERO)
+
+
+def cards(*, company: Company, period: date, today: date | None = None) -> Cards:
+    today = today or timezone.localdate()
+    first, last = month_bounds(period)
+    invoices = Invoice.objects.filter(company=company, issue_date__range=(first, last))
+    result = Cards(period=first)
+    for direction in Direction.values:
+        sums = invoices.filter(direction=direction).aggregate(
+            count=Count("pk"), amount=Sum("amount"), tax=Sum("tax"), total=Sum("total")
+        )
+        result.totals[direction] = {
+            key: value or (0 if key == "count" else ZERO) for key, value in sums.items()
+        }
+    purchases = invoices.filter(direction=Direction.PURCHASE)
+    known = BureauInvoice.objects.filter(
+        company=company, bureau_import__direction=Direction.PURCHASE, identity=OuterRef("identity")
+    )
+    in_bureau = purchases.annotate(known=Exists(known))
+    lag = today - timedelta(days=company.sync_lag_days)
+    covered = _bureau_covers(company, first)
+    result.at_risk = {
+        "voided_or_flushed": _tax(purchases.filter(status__in=FLUSHED)),
+        "not_issued_to_company": _tax(purchases.exclude(status__in=FLUSHED).exclude(buyer_tin=company.tin)),
+        "missing_in_bureau": _tax(
+            in_bureau.filter(known=False, issue_date__lt=lag, buyer_tin=company.tin).exclude(
+                status__in=FLUSHED
+            )
+        )
+        if covered
+        else ZERO,
+    }
+    count = purchases.count()
+    result.reconciled_share = in_bureau.filter(known=True).count() / count if count and covered else None
+    open_anomalies = Anomaly.objects.of(company).exclude(state=Anomaly.State.RESOLVED)
+    result.anomalies = dict(open_anomalies.values_list("severity").annotate(Count("pk")))
+    for name in ("backup", "integrity"):
+        passed = CheckRun.objects.filter(
+            name=name, outcome__in=[CheckRun.Outcome.OK, CheckRun.Outcome.PROBLEMS]
+        )
+        latest = passed.order_by("-started_at").values_list("started_at", flat=True).first()
+        result.days_since[name] = (today - timezone.localtime(latest).date()).days if latest else None
+    return result
+
+
+def _tax(invoices) -> Decimal:
+    return invoices.aggregate(tax=Sum("tax"))["tax"] or ZERO
+
+
+def _bureau_covers(company: Company, first: date) -> bool:
+    """Whether any purchase export of the bureau reaches into the month (otherwise missing means unknown)."""
+    return BureauImport.objects.filter(
+        company=company,
+        direction=Direction.PURCHASE,
+        state=BureauImport.State.DONE,
+        period_end__gte=first,
+    ).exists()
+
+
+@dataclass
+class FirmRow:
+    company: Company
+    at_risk: Decimal
+    open_anomalies: int
+    import_age: int | None
+    backup: str | None
+
+
+def firm_rows(*, companies: list[Company], today: date | None = None) -> list[FirmRow]:
+    """One row per company of the user's: this month's input VAT at risk, open alerts, the age of the
+    latest purchase export, the latest backup's result (the installation's)."""
+    today = today or timezone.localdate()
+    backup = (
+        CheckRun.objects.filter(name="backup")
+        .order_by("-started_at")
+        .values_list("outcome", flat=True)
+        .first()
+    )
+    counts = dict(
+        Anomaly.objects.filter(company__in=companies)
+        .exclude(state=Anomaly.State.RESOLVED)
+        .values_list("company_id")
+        .annotate(Count("pk"))
+    )
+    rows = []
+    for company in companies:
+        latest = (
+            BureauImport.objects.filter(company=company, state=BureauImport.State.DONE)
+            .filter(Q(direction=Direction.PURCHASE))
+            .order_by("-as_of")
+            .values_list("as_of", flat=True)
+            .first()
+        )
+        rows.append(
+            FirmRow(
+                company=company,
+                at_risk=cards(company=company, period=today, today=today).at_risk_total,
+                open_anomalies=counts.get(company.pk, 0),
+                import_age=(today - timezone.localtime(latest).date()).days if latest else None,
+                backup=backup,
+            )
+        )
+    return sorted(rows, key=lambda row: row.at_risk, reverse=True)
