@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import Company
 from invoices.models import Direction, Invoice, Status
 from monitor.models import Anomaly, CheckRun
-from reconcile.models import BureauImport, BureauInvoice
+from reconcile.models import BureauImport
+from reconcile.selectors import held_by_bureau
 
 ZERO = Decimal("0.00")
 FLUSHED = (Status.VOIDED, Status.RED_FLUSHED_FULL)
@@ -49,26 +50,7 @@ def cards(*, company: Company, period: date, today: date | None = None) -> Cards
         result.totals[direction] = {
             key: value or (0 if key == "count" else ZERO) for key, value in sums.items()
         }
-    purchases = invoices.filter(direction=Direction.PURCHASE)
-    known = BureauInvoice.objects.filter(
-        company=company, bureau_import__direction=Direction.PURCHASE, identity=OuterRef("identity")
-    )
-    in_bureau = purchases.annotate(known=Exists(known))
-    lag = today - timedelta(days=company.sync_lag_days)
-    covered = _bureau_covers(company, first)
-    result.at_risk = {
-        "voided_or_flushed": _tax(purchases.filter(status__in=FLUSHED)),
-        "not_issued_to_company": _tax(purchases.exclude(status__in=FLUSHED).exclude(buyer_tin=company.tin)),
-        "missing_in_bureau": _tax(
-            in_bureau.filter(known=False, issue_date__lt=lag, buyer_tin=company.tin).exclude(
-                status__in=FLUSHED
-            )
-        )
-        if covered
-        else ZERO,
-    }
-    count = purchases.count()
-    result.reconciled_share = in_bureau.filter(known=True).count() / count if count and covered else None
+    result.at_risk, result.reconciled_share = _bureau_standing(company, first, last, today)
     open_anomalies = Anomaly.objects.of(company).exclude(state=Anomaly.State.RESOLVED)
     result.anomalies = dict(open_anomalies.values_list("severity").annotate(Count("pk")))
     for name in ("backup", "integrity"):
@@ -78,6 +60,27 @@ def cards(*, company: Company, period: date, today: date | None = None) -> Cards
         latest = passed.order_by("-started_at").values_list("started_at", flat=True).first()
         result.days_since[name] = (today - timezone.localtime(latest).date()).days if latest else None
     return result
+
+
+def _bureau_standing(company: Company, first: date, last: date, today: date) -> tuple[dict, float | None]:
+    """Input VAT at risk among the month's purchase invoices, by cause, and the share of them the
+    bureau's data holds (None when no purchase export reaches into the month)."""
+    purchases = Invoice.objects.filter(
+        company=company, direction=Direction.PURCHASE, issue_date__range=(first, last)
+    ).annotate(known=held_by_bureau(company=company))
+    lag = today - timedelta(days=company.sync_lag_days)
+    covered = _bureau_covers(company, first)
+    live = purchases.exclude(status__in=FLUSHED)
+    at_risk = {
+        "voided_or_flushed": _tax(purchases.filter(status__in=FLUSHED)),
+        "not_issued_to_company": _tax(live.exclude(buyer_tin=company.tin)),
+        "missing_in_bureau": _tax(live.filter(known=False, issue_date__lt=lag, buyer_tin=company.tin))
+        if covered
+        else ZERO,
+    }
+    count = purchases.count()
+    share = purchases.filter(known=True).count() / count if count and covered else None
+    return at_risk, share
 
 
 def _tax(invoices) -> Decimal:
@@ -107,6 +110,7 @@ def firm_rows(*, companies: list[Company], today: date | None = None) -> list[Fi
     """One row per company of the user's: this month's input VAT at risk, open alerts, the age of the
     latest purchase export, the latest backup's result (the installation's)."""
     today = today or timezone.localdate()
+    first, last = month_bounds(today)
     backup = (
         CheckRun.objects.filter(name="backup")
         .order_by("-started_at")
@@ -122,8 +126,9 @@ def firm_rows(*, companies: list[Company], today: date | None = None) -> list[Fi
     rows = []
     for company in companies:
         latest = (
-            BureauImport.objects.filter(company=company, state=BureauImport.State.DONE)
-            .filter(Q(direction=Direction.PURCHASE))
+            BureauImport.objects.filter(
+                company=company, state=BureauImport.State.DONE, direction=Direction.PURCHASE
+            )
             .order_by("-as_of")
             .values_list("as_of", flat=True)
             .first()
@@ -131,7 +136,7 @@ def firm_rows(*, companies: list[Company], today: date | None = None) -> list[Fi
         rows.append(
             FirmRow(
                 company=company,
-                at_risk=cards(company=company, period=today, today=today).at_risk_total,
+                at_risk=sum(_bureau_standing(company, first, last, today)[0].values(), ZERO),
                 open_anomalies=counts.get(company.pk, 0),
                 import_age=(today - timezone.localtime(latest).date()).days if latest else None,
                 backup=backup,

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Company
 from ingest.models import StoredFile
@@ -20,6 +19,7 @@ from invoices.findings import context_for, findings_for, stored
 from invoices.models import Invoice, InvoiceEvent
 from monitor import anomalies
 from monitor.anomalies import Observation
+from monitor.checkruns import recorded
 from monitor.integrity import check_store
 from monitor.models import CheckRun, Severity
 from reconcile.models import DecisionEvent
@@ -38,18 +38,12 @@ class IntegrityResult:
 
 
 def run_integrity() -> IntegrityResult:
-    run = CheckRun.objects.create(name="integrity", started_at=timezone.now())
-    result = IntegrityResult(run)
-    try:
+    with recorded("integrity") as run:
+        result = IntegrityResult(run)
         counts = _files(result) | _trails(result) | _duplicates(result) | _findings(result)
-    except Exception as error:
-        run.outcome, run.error, run.finished_at = CheckRun.Outcome.FAILED, str(error)[:500], timezone.now()
-        run.save()
-        raise
-    run.counts = {**counts, "problems": len(result.rows)}
-    run.outcome = CheckRun.Outcome.PROBLEMS if result.rows else CheckRun.Outcome.OK
-    run.finished_at = timezone.now()
-    run.save()
+        run.counts = {**counts, "problems": len(result.rows)}
+        if result.rows:
+            run.outcome = CheckRun.Outcome.PROBLEMS
     return result
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, Min, OuterRef, Sum
+from django.db.models import Count, Min, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from monitor import anomalies
 from monitor.anomalies import Observation
 from monitor.models import Severity
 from reconcile.models import BureauImport, BureauInvoice, Discrepancy, ReconRun
+from reconcile.selectors import held_by_bureau
 
 # Invoices whose input VAT is deducted by ticking them (勾选) before the period's filing deadline.
 DEDUCTIBLE_KINDS = (
@@ -81,15 +82,12 @@ def sync_delays(company: Company, today: date) -> list[Observation]:
     first = imports.aggregate(first=Min("period_start"))["first"]
     if first is None:
         return []  # no bureau data yet: stale_imports says so
-    known = BureauInvoice.objects.filter(
-        company=company, bureau_import__direction=Direction.PURCHASE, identity=OuterRef("identity")
-    )
     overdue = (
         _purchases(company)
         .filter(
             issue_date__gte=first.replace(day=1), issue_date__lt=today - timedelta(days=company.sync_lag_days)
         )
-        .exclude(Exists(known))
+        .exclude(held_by_bureau(company=company))
         .order_by("seller_tin", "issue_date")
         .values_list("seller_tin", "seller_name", "identity", "issue_date", "tax")
     )

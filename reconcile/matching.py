@@ -228,7 +228,7 @@ class _Matcher:
             else:
                 self._pair("matched", ledger, bureau, "identity:equal", compare=False)
             return
-        suggestion = {name: str(getattr(bureau, name)) for name in differing}
+        suggestion = _bureau_values(ledger, bureau, differing)
         if status:
             suggestion["status"] = bureau.status
         if all(name in TINS and tin_typo(getattr(ledger, name), getattr(bureau, name)) for name in differing):

@@ -1,9 +1,9 @@
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Company
-from invoices.models import Invoice
+from invoices.models import Direction, Invoice
 from invoices.selectors import invoice_queryset
 from reconcile.models import BureauImport, BureauInvoice, Discrepancy, ReconRun
 from reconcile.records import InvoiceRecord
@@ -32,6 +32,16 @@ def _records(rows: QuerySet) -> list[InvoiceRecord]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [InvoiceRecord(str(pk), *values) for pk, *values in cursor.fetchall()]
+
+
+def held_by_bureau(*, company: Company) -> Exists:
+    """For a purchase-invoice queryset: whether any of the company's purchase exports holds the
+    invoice (by identity)."""
+    return Exists(
+        BureauInvoice.objects.filter(
+            company=company, bureau_import__direction=Direction.PURCHASE, identity=OuterRef("identity")
+        )
+    )
 
 
 def import_queryset(*, company: Company) -> QuerySet[BureauImport]:
