@@ -25,7 +25,7 @@ class Perm(StrEnum):
     MEMBERS_MANAGE = "members.manage"
     COMPANY_SETTINGS = "company.settings"
     SCHEDULES_MANAGE = "schedules.manage"
-    DASHBOARD_VIEW = "dashboard.view"
+    ANOMALIES_MANAGE = "anomalies.manage"
     ALERTS_VIEW = "alerts.view"
 
 
@@ -39,7 +39,7 @@ MINIMUM_ROLE = {
     Perm.MEMBERS_MANAGE: Role.ADMIN,
     Perm.COMPANY_SETTINGS: Role.ADMIN,
     Perm.SCHEDULES_MANAGE: Role.ADMIN,
-    Perm.DASHBOARD_VIEW: Role.ADMIN,
+    Perm.ANOMALIES_MANAGE: Role.ADMIN,
     Perm.ALERTS_VIEW: Role.ACCOUNTANT,
 }
 
@@ -53,7 +53,7 @@ PERM_LABELS = {
     Perm.MEMBERS_MANAGE: _("Manage members and roles"),
     Perm.COMPANY_SETTINGS: _("Change company settings"),
     Perm.SCHEDULES_MANAGE: _("Manage checks, backups and alerts"),
-    Perm.DASHBOARD_VIEW: _("See the anomaly dashboard"),
+    Perm.ANOMALIES_MANAGE: _("Assign, resolve and comment on anomalies"),
     Perm.ALERTS_VIEW: _("See and acknowledge the company's alerts"),
 }
 

@@ -1,12 +1,24 @@
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.roles import Perm
 from accounts.tenancy import company_view, user_memberships
+from dashboard.charts import all_charts
+from dashboard.report import month_end_xlsx
 from dashboard.selectors import cards, firm_rows
+from dashboard.worklist import AnomalyFilter, anomaly_events, anomaly_get, worklist_queryset
+from monitor import handling
+from monitor.alerts import alert_members
+from monitor.models import Anomaly
 
 
 def _period(request) -> date:
@@ -18,13 +30,39 @@ def _period(request) -> date:
         return timezone.localdate().replace(day=1)
 
 
+def _dashboard_context(request) -> dict:
+    period, today = _period(request), timezone.localdate()
+    charts = all_charts(company=request.company, period=period, today=today)
+    return {
+        "cards": cards(company=request.company, period=period, today=today),
+        "charts": charts,
+        "charts_json": [chart.as_json() for chart in charts],
+        "open_anomalies": worklist_queryset(company=request.company).exclude(state=Anomaly.State.RESOLVED),
+    }
+
+
 @company_view(Perm.ALERTS_VIEW)
 def dashboard(request):
-    """One company's books for a month: what is at stake and whether the watch is running."""
+    """One company's books for a month: what is at stake, why, and whether the watch is running."""
+    return render(request, "dashboard/dashboard.html", _dashboard_context(request))
+
+
+@company_view(Perm.ALERTS_VIEW)
+def dashboard_report(request):
+    """The dashboard of a month as a page to print for the monthly close."""
+    return render(request, "dashboard/report.html", _dashboard_context(request))
+
+
+@company_view(Perm.ALERTS_VIEW)
+def dashboard_report_xlsx(request):
     period = _period(request)
-    return render(
-        request, "dashboard/dashboard.html", {"cards": cards(company=request.company, period=period)}
+    data = month_end_xlsx(company=request.company, period=period, today=timezone.localdate())
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
+    name = f"month-end-{request.company.tin}-{period:%Y-%m}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required
@@ -32,3 +70,77 @@ def dashboard_firm(request):
     """Every company of the user's on one screen, the one with most at stake first."""
     companies = [m.company for m in user_memberships(request) if m.allows(Perm.ALERTS_VIEW)]
     return render(request, "dashboard/firm.html", {"rows": firm_rows(companies=companies)})
+
+
+@company_view(Perm.ALERTS_VIEW)
+def worklist(request):
+    """Open problems, the most money at stake first; admins work them, accountants read them."""
+    anomaly_filter = AnomalyFilter(
+        request.GET or None,
+        queryset=worklist_queryset(company=request.company),
+        request=request,
+        company=request.company,
+    )
+    page = Paginator(anomaly_filter.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboard/worklist.html",
+        {"filter": anomaly_filter, "page": page, "query": query.urlencode()},
+    )
+
+
+@company_view(Perm.ALERTS_VIEW)
+def worklist_item(request, pk: int):
+    anomaly = anomaly_get(company=request.company, pk=pk)
+    return render(
+        request,
+        "dashboard/worklist_item.html",
+        {
+            "anomaly": anomaly,
+            "events": anomaly_events(anomaly=anomaly),
+            "members": alert_members(company=request.company),
+            "can_manage": request.membership.allows(Perm.ANOMALIES_MANAGE),
+        },
+    )
+
+
+# action -> (service, the name it gives the text typed with it)
+TEXT_ACTIONS = {
+    "acknowledge": (handling.acknowledge, "note"),
+    "resolve": (handling.resolve, "reason"),
+    "reopen": (handling.reopen, "reason"),
+    "comment": (handling.comment, "text"),
+}
+
+
+def _chosen(members, value: str):
+    if not value:
+        return None
+    found = next((user for user in members if str(user.pk) == value), None)
+    if found is None:
+        raise ValidationError(_("Assign it to a member of this company who may see its alerts."))
+    return found
+
+
+@require_POST
+@company_view(Perm.ANOMALIES_MANAGE)
+def worklist_action(request, pk: int, action: str):
+    if action != "assign" and action not in TEXT_ACTIONS:
+        raise Http404
+    anomaly = anomaly_get(company=request.company, pk=pk)
+    try:
+        if action == "assign":
+            members = alert_members(company=request.company)
+            handling.assign(
+                anomaly=anomaly, by=request.user, assignee=_chosen(members, request.POST.get("assignee", ""))
+            )
+        else:
+            service, argument = TEXT_ACTIONS[action]
+            service(anomaly=anomaly, by=request.user, **{argument: request.POST.get("text", "")})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("worklist_item", pk=anomaly.pk)

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ingest.models import JobState
 from ingest.services import Upload
+from ingest.sources import SOURCE_LABELS
 
 MAX_FILES = 500
 
@@ -46,3 +48,16 @@ class UploadForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Why is this not an invoice to keep?"), max_length=500)
+
+
+class JobFilterForm(forms.Form):
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("Any")), *SOURCE_LABELS.items()]
+    )
+    state = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", _("Any")), *JobState.choices])
+    month = forms.DateField(
+        label=_("Received in"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )

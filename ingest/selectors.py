@@ -1,8 +1,11 @@
-from django.db.models import Count, Q, QuerySet
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Company
 from ingest.models import FINISHED, IngestBatch, IngestJob, JobState, StoredFile
+from ingest.sources import SOURCES
 
 
 def job_queryset(*, company: Company) -> QuerySet[IngestJob]:
@@ -27,6 +30,24 @@ def batch_counts(*, batch: IngestBatch) -> dict:
     total = sum(counts.values())
     finished = sum(counts.get(state, 0) for state in (*FINISHED, JobState.NEEDS_REVIEW))
     return {"states": counts, "total": total, "finished": finished}
+
+
+def job_list(
+    *, company: Company, source: str = "", state: str = "", month: date | None = None
+) -> QuerySet[IngestJob]:
+    """Invoices captured (jobs holding no others), newest first, by source, outcome and month
+    received. `state` "queued" also means still processing."""
+    jobs = job_queryset(company=company).exclude(Exists(IngestJob.objects.filter(parent=OuterRef("pk"))))
+    if source in SOURCES:
+        jobs = jobs.filter(stored_file__media__in=SOURCES[source])
+    if state == JobState.QUEUED:
+        jobs = jobs.filter(state__in=[JobState.QUEUED, JobState.PROCESSING])
+    elif state:
+        jobs = jobs.filter(state=state)
+    if month is not None:
+        following = (month + timedelta(days=32)).replace(day=1)
+        jobs = jobs.filter(created_at__date__gte=month, created_at__date__lt=following)
+    return jobs.order_by("-created_at", "-pk")
 
 
 def review_queue(*, company: Company) -> QuerySet[IngestJob]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("batches/<int:pk>/progress/", views.capture_batch_progress, name="capture_batch_progress"),
     path("review/", views.capture_review_list, name="capture_review"),
     path("failed/", views.capture_failed, name="capture_failed"),
+    path("jobs/", views.capture_jobs, name="capture_jobs"),
     path("jobs/<int:pk>/", views.capture_job, name="capture_job"),
     path("jobs/<int:pk>/reject/", views.capture_job_reject, name="capture_job_reject"),
     path("jobs/<int:pk>/retry/", views.capture_job_retry, name="capture_job_retry"),

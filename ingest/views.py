@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from ingest import selectors, services
-from ingest.forms import RejectForm, UploadForm
+from ingest.forms import JobFilterForm, RejectForm, UploadForm
 from ingest.models import JobState
 from ingest.previews import preview_png
 from ingest.review import review_context, review_forms
@@ -69,6 +70,23 @@ def capture_review_list(request):
     return render(
         request, "ingest/review_list.html", {"jobs": selectors.review_queue(company=request.company)}
     )
+
+
+@company_view(Perm.INGEST_UPLOAD)
+def capture_jobs(request):
+    """Every captured invoice, filtered by source, outcome and month (the dashboard links here)."""
+    form = JobFilterForm(request.GET or None)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    jobs = selectors.job_list(
+        company=request.company,
+        source=chosen.get("source", ""),
+        state=chosen.get("state", ""),
+        month=chosen.get("month"),
+    )
+    page = Paginator(jobs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "ingest/jobs.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
 @company_view(Perm.INGEST_UPLOAD)

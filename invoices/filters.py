@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from invoices.fapiao import normalize_id, normalize_text
 from invoices.models import KIND_CHOICES, Deduction, Direction, Status
 from invoices.selectors import counterparty_named
+from reconcile.selectors import held_by_bureau, missing_from_bureau
 
 ANY = _("Any")
+BUREAU_CHOICES = [("missing", _("Missing from the bureau's data")), ("held", _("In the bureau's data"))]
 HAS_CHOICES = [("errors", _("Errors")), ("warnings", _("Warnings")), ("clean", _("No errors or warnings"))]
 
 
@@ -29,6 +31,9 @@ class InvoiceFilter(django_filters.FilterSet):
     total_max = django_filters.NumberFilter(label=_("Total up to"), field_name="total", lookup_expr="lte")
     has = django_filters.ChoiceFilter(
         label=_("Findings"), choices=HAS_CHOICES, method="filter_has", empty_label=ANY
+    )
+    bureau = django_filters.ChoiceFilter(
+        label=_("Bureau's data"), choices=BUREAU_CHOICES, method="filter_bureau", empty_label=ANY
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
@@ -77,6 +82,13 @@ class InvoiceFilter(django_filters.FilterSet):
         if value == "warnings":
             return queryset.filter(warning_count__gt=0)
         return queryset.filter(error_count=0, warning_count=0)
+
+    def filter_bureau(self, queryset, name, value):
+        """Purchase invoices to the company the bureau's exports lack, or hold."""
+        company = self.request.company
+        if value == "missing":
+            return missing_from_bureau(queryset, company=company)
+        return queryset.filter(direction=Direction.PURCHASE).filter(held_by_bureau(company=company))
 
     @property
     def qs(self):

@@ -36,6 +36,12 @@ def _alert_companies(user: User) -> list[int]:
     return [company_id for company_id, role in memberships if role_allows(role, Perm.ALERTS_VIEW)]
 
 
+def alert_members(*, company: Company) -> list[User]:
+    """The active members who may see, and so be given, the company's alerts."""
+    members = Membership.objects.of(company).select_related("user").order_by("user__username")
+    return [m.user for m in members if m.allows(Perm.ALERTS_VIEW) and m.user.is_active]
+
+
 def live_alerts(*, company: Company) -> QuerySet[Anomaly]:
     return (
         Anomaly.objects.of(company)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Company, User
+from accounts.models import Company
 from monitor.models import Anomaly
 
 
@@ -21,6 +21,7 @@ class Observation:
     subject_url: str = ""
     money_at_stake: Decimal = Decimal("0.00")
     details: dict = field(default_factory=dict)
+    counterparty: str = ""  # the TIN concerned, when one is
 
 
 @dataclass
@@ -55,6 +56,7 @@ def report(
             "subject_url": observation.subject_url,
             "money_at_stake": observation.money_at_stake,
             "details": observation.details,
+            "counterparty": observation.counterparty,
             "last_seen": now,
         }
         anomaly = existing.get((company_id, observation.key))
@@ -71,11 +73,3 @@ def report(
         state=Anomaly.State.RESOLVED, state_at=now, state_by=None
     )
     return outcome
-
-
-def acknowledge(*, anomaly: Anomaly, by: User, note: str = "") -> Anomaly:
-    """A person has seen it and is dealing with it: it stays until the problem goes away."""
-    anomaly.state, anomaly.state_by, anomaly.state_at = Anomaly.State.ACKNOWLEDGED, by, timezone.now()
-    anomaly.note = note
-    anomaly.save(update_fields=["state", "state_by", "state_at", "note"])
-    return anomaly

@@ -21,10 +21,14 @@ from monitor import anomalies
 from monitor.anomalies import Observation
 from monitor.checkruns import recorded
 from monitor.integrity import check_store
-from monitor.models import CheckRun, Severity
+from monitor.models import AnomalyEvent, CheckRun, Severity
 from reconcile.models import DecisionEvent
 
-TRAILS = {"invoices": (InvoiceEvent, "invoice"), "decisions": (DecisionEvent, "discrepancy")}
+TRAILS = {
+    "invoices": (InvoiceEvent, "invoice"),
+    "decisions": (DecisionEvent, "discrepancy"),
+    "anomalies": (AnomalyEvent, "anomaly"),
+}
 
 
 @dataclass

@@ -67,3 +67,21 @@ def sentence(anomaly: Anomaly) -> str:
         return str(template) % details
     except (KeyError, TypeError, ValueError):
         return str(template)
+
+
+EVENT_WORDS = {
+    "assign": _("assigned it to %(assignee)s"),
+    "acknowledge": _("acknowledged it"),
+    "resolve": _("resolved it"),
+    "reopen": _("reopened it"),
+    "comment": _("commented"),
+}
+
+
+def event_words(event) -> str:
+    """What a person did with an anomaly (an AnomalyEvent), in words."""
+    template = EVENT_WORDS.get(event.action)
+    if template is None:
+        return event.action
+    assignee = (event.changes.get("assignee") or [None, None])[1]
+    return str(template) % {"assignee": assignee or _("nobody")}

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Company, CompanyQuerySet
+from accounts.models import Company, CompanyOwned, CompanyQuerySet
 from invoices.models import MONEY
 
 
@@ -44,6 +44,17 @@ class Anomaly(models.Model):
     )
     state_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    counterparty = models.CharField(
+        _("counterparty"), max_length=20, blank=True
+    )  # a TIN, when one is concerned
 
     objects = CompanyQuerySet.as_manager()
 
@@ -63,10 +74,35 @@ class Anomaly(models.Model):
                 name="anomaly_one_live_per_system_problem",
             ),
         ]
-        indexes = [models.Index(fields=["company", "state", "-last_seen"], name="anomaly_by_state")]
+        indexes = [
+            models.Index(fields=["company", "state", "-last_seen"], name="anomaly_by_state"),
+            models.Index(fields=["company", "state", "-money_at_stake"], name="anomaly_worklist"),
+            models.Index(fields=["company", "first_seen"], name="anomaly_by_month"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.key} ({self.state})"
+
+
+class AnomalyEvent(CompanyOwned):
+    """What a person did with an anomaly (assign, acknowledge, resolve, reopen, comment), when and
+    why. Hash-chained per company like the invoice trail (invoices/audit.py)."""
+
+    seq = models.PositiveBigIntegerField()
+    anomaly = models.ForeignKey(Anomaly, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=16)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    changes = models.JSONField(default=dict)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "seq"], name="anomaly_event_unique_seq")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.anomaly_id}"
 
 
 class CheckRun(models.Model):

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from monitor import alerts
-from monitor.anomalies import acknowledge
 from monitor.forms import NotificationSettingsForm
+from monitor.handling import acknowledge
 from monitor.schedules import jobs, overdue_jobs
 
 

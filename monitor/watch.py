@@ -20,7 +20,8 @@ from invoices.models import Deduction, Direction, Invoice, Status
 from monitor import anomalies
 from monitor.anomalies import Observation
 from monitor.models import Severity
-from reconcile.models import BureauImport, BureauInvoice, Discrepancy, ReconRun
+from reconcile import sellers
+from reconcile.models import BureauImport, Discrepancy, ReconRun
 from reconcile.selectors import held_by_bureau
 
 # Invoices whose input VAT is deducted by ticking them (勾选) before the period's filing deadline.
@@ -95,14 +96,16 @@ def sync_delays(company: Company, today: date) -> list[Observation]:
     for seller_tin, seller_name, identity, issued, tax in overdue:
         by_seller.setdefault(seller_tin, [seller_name]).append((identity, issued, tax))
     observations = []
+    taken = sellers.days_to_appear(company=company)[0] if by_seller else {}
     for seller_tin, (seller_name, *invoices) in by_seller.items():
         oldest = max((today - issued).days for _identity, issued, _tax in invoices)
-        usual = _usual_days_to_appear(company, seller_tin)
+        usual = statistics.median(taken[seller_tin]) if seller_tin in taken else None
         observations.append(
             Observation(
                 key=f"seller:{seller_tin}",
                 severity=Severity.ERROR if oldest > 2 * company.sync_lag_days + 7 else Severity.WARNING,
                 company=company,
+                counterparty=seller_tin,
                 subject_url=reverse("invoice_list") + f"?counterparty={seller_tin}",
                 money_at_stake=sum((tax for *_rest, tax in invoices), Decimal("0.00")),
                 details={
@@ -116,17 +119,6 @@ def sync_delays(company: Company, today: date) -> list[Observation]:
             )
         )
     return observations
-
-
-def _usual_days_to_appear(company: Company, seller_tin: str) -> float | None:
-    """The median days from issue to the first import holding the seller's invoices, or None."""
-    rows = (
-        BureauInvoice.objects.filter(company=company, seller_tin=seller_tin)
-        .values("identity", "issue_date")
-        .annotate(first_seen=Min("bureau_import__as_of"))
-    )
-    days = [max(0, (timezone.localtime(row["first_seen"]).date() - row["issue_date"]).days) for row in rows]
-    return statistics.median(days) if days else None
 
 
 def filing_deadline(period: date, watch: WatchSettings) -> date:

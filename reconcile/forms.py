@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from reconcile.decisions import ACTIONS
 from reconcile.messages import ACTION_LABELS, CATEGORY_LABELS
 from reconcile.models import Discrepancy
+from reconcile.sellers import ERROR_CATEGORIES
 
 
 class ImportForm(forms.Form):
@@ -52,12 +53,21 @@ class DiscrepancyFilter(django_filters.FilterSet):
         label=_("State"), choices=Discrepancy.State.choices, empty_label=_("Any")
     )
     counterparty = django_filters.CharFilter(label=_("Counterparty"), method="filter_counterparty")
+    group = django_filters.ChoiceFilter(
+        label=_("Kind"),
+        choices=[("errors", _("The bureau's record disagrees"))],
+        empty_label=_("Any"),
+        method="filter_group",
+    )
     min_days = django_filters.NumberFilter(
         label=_("Missing for at least (days)"), field_name="days_missing", lookup_expr="gte"
     )
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(category=value)
+
+    def filter_group(self, queryset, name, value):
+        return queryset.filter(category__in=ERROR_CATEGORIES)
 
     def filter_counterparty(self, queryset, name, value):
         term = value.strip()

@@ -219,3 +219,25 @@ class DecisionEvent(CompanyOwned):
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.discrepancy_id}"
+
+
+class SellerStanding(CompanyOwned):
+    """How one seller's invoices fare in the bureau's data, for a buying company: how long they
+    usually take to appear and how many differences the latest reconciliation found. Rewritten by
+    every purchase reconciliation (reconcile/sellers.py), so the dashboard reads it instead of
+    recomputing it from every import."""
+
+    seller_tin = models.CharField(max_length=20)
+    seller_name = models.CharField(max_length=200, blank=True)
+    invoices = models.PositiveIntegerField(default=0)  # distinct invoices the bureau's data holds
+    median_days = models.FloatField(null=True)  # from issue to the first export holding it
+    error_count = models.PositiveIntegerField(default=0)  # open or not, of the latest run
+    run = models.ForeignKey(ReconRun, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "seller_tin"], name="seller_standing_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.seller_tin} {self.median_days} {self.error_count}"

@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from reconcile import selectors, services
+from invoices.models import Direction
+from reconcile import selectors, sellers, services
 from reconcile.bulk import insert_rows
 from reconcile.matching import reconcile, scope
 from reconcile.models import Discrepancy, ReconRun
@@ -92,6 +93,8 @@ def _execute(run: ReconRun) -> None:
             previous=previous,
             finished_at=timezone.now(),
         )
+        if direction == Direction.PURCHASE:
+            sellers.refresh(run=run)
     timings = {
         "loaded": loaded - started,
         "matched": matched - loaded,

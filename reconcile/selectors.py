@@ -3,11 +3,12 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Company
-from invoices.models import Direction, Invoice
+from invoices.models import Direction, Invoice, Status
 from invoices.selectors import invoice_queryset
 from reconcile.models import BureauImport, BureauInvoice, Discrepancy, ReconRun
 from reconcile.records import InvoiceRecord
 
+FLUSHED = (Status.VOIDED, Status.RED_FLUSHED_FULL)  # nothing to deduct, nothing to find
 RECORD_FIELDS = (
     "code", "number", "digital_number", "identity", "kind", "issue_date", "seller_tin", "seller_name",
     "buyer_tin", "buyer_name", "amount", "tax", "total", "status", "is_red", "blue_identity",
@@ -41,6 +42,15 @@ def held_by_bureau(*, company: Company) -> Exists:
         BureauInvoice.objects.filter(
             company=company, bureau_import__direction=Direction.PURCHASE, identity=OuterRef("identity")
         )
+    )
+
+
+def missing_from_bureau(queryset: QuerySet[Invoice], *, company: Company) -> QuerySet[Invoice]:
+    """The live purchase invoices issued to the company that none of its purchase exports holds."""
+    return (
+        queryset.filter(direction=Direction.PURCHASE, buyer_tin=company.tin)
+        .exclude(status__in=FLUSHED)
+        .exclude(held_by_bureau(company=company))
     )
 
 

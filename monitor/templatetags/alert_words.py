@@ -1,5 +1,6 @@
 from django import template
 
+from monitor import messages
 from monitor.messages import sentence, title
 
 register = template.Library()
@@ -13,3 +14,8 @@ def alert_title(anomaly) -> str:
 @register.filter
 def alert_sentence(anomaly) -> str:
     return sentence(anomaly)
+
+
+@register.filter
+def event_words(event) -> str:
+    return messages.event_words(event)
