@@ -18,6 +18,7 @@
       animation: false,
       title: empty ? { text: empty, left: "center", top: "middle", textStyle: { color: "#6b7785", fontSize: 13 } } : undefined,
       tooltip: {
+        renderMode: "richText", // drawn on the canvas: HTML tooltips carry style attributes the CSP refuses
         trigger: horizontal ? "item" : "axis",
         valueFormatter: chart.money ? (value) => money.format(value) : undefined,
       },
