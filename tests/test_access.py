@@ -21,6 +21,7 @@ from tests.conftest import TIN_A
 from tests.fixtures.einvoices import digital_invoice_xml
 from tests.fixtures.invoices import SUPPLIER_NAME, make_invoice
 
+
 def readable(content: bytes) -> str:
     """The text of a page, or of every part of a workbook (a zip of XML)."""
     if not content.startswith(b"PK"):
@@ -98,7 +99,11 @@ CASES = [
     Case("worklist", "get", "/dashboard/worklist/", (302, 200, 403, 200)),
     Case("worklist_item", "get", "/dashboard/worklist/{alert}/", (302, 200, 403, 404)),
     Case(
-        "worklist_action", "post", "/dashboard/worklist/{alert}/comment/", (302, 302, 403, 404), {"text": "seen"}
+        "worklist_action",
+        "post",
+        "/dashboard/worklist/{alert}/comment/",
+        (302, 302, 403, 404),
+        {"text": "seen"},
     ),
     Case("monitor_alerts", "get", "/monitor/alerts/", (302, 200, 403, 200)),
     Case("monitor_alert_acknowledge", "post", "/monitor/alerts/{alert}/acknowledge/", (302, 302, 403, 404)),
