@@ -211,6 +211,23 @@ class InvoiceLine(models.Model):
         return f"{self.position}. {self.item_name}"
 
 
+class ChainedEvent(CompanyOwned):
+    """What every hash-chained trail of a company records (invoices/audit_trail.py writes and checks
+    them): its place in the chain, who acted when, the change, the reason. A concrete trail adds the
+    subject it points at and its `action`."""
+
+    seq = models.PositiveBigIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    changes = models.JSONField(default=dict)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+
+
 class InvoiceEvent(CompanyOwned):
     """One change to one invoice, hash-chained per company so that a rewritten history shows
     (invoices/audit.py). Never updated or deleted."""

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Company, CompanyOwned, CompanyQuerySet
-from invoices.models import MONEY
+from accounts.models import Company, CompanyQuerySet
+from invoices.models import MONEY, ChainedEvent
 
 
 class Severity(models.TextChoices):
@@ -84,19 +84,12 @@ class Anomaly(models.Model):
         return f"{self.kind} {self.key} ({self.state})"
 
 
-class AnomalyEvent(CompanyOwned):
+class AnomalyEvent(ChainedEvent):
     """What a person did with an anomaly (assign, acknowledge, resolve, reopen, comment), when and
     why. Hash-chained per company like the invoice trail (invoices/audit.py)."""
 
-    seq = models.PositiveBigIntegerField()
     anomaly = models.ForeignKey(Anomaly, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=16)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    changes = models.JSONField(default=dict)
-    reason = models.TextField(blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "seq"], name="anomaly_event_unique_seq")]

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, CompanyOwned
-from invoices.models import KIND_CHOICES, MONEY, Direction, Invoice, Status
+from invoices.models import KIND_CHOICES, MONEY, ChainedEvent, Direction, Invoice, Status
 from reconcile.records import CATEGORIES
 
 
@@ -200,19 +200,12 @@ class Discrepancy(CompanyOwned):
         return f"{self.category} {self.identity}"
 
 
-class DecisionEvent(CompanyOwned):
+class DecisionEvent(ChainedEvent):
     """Who decided what about a discrepancy, when and why. Hash-chained per company like the
     invoice trail (invoices/audit.py), so a rewritten decision shows."""
 
-    seq = models.PositiveBigIntegerField()
     discrepancy = models.ForeignKey(Discrepancy, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=16)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    changes = models.JSONField(default=dict)
-    reason = models.TextField(blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "seq"], name="decision_event_unique_seq")]
