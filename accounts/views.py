@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,9 @@ def company_switch(request):
     if membership is None:
         raise Http404
     messages.success(request, _("Now working on %(name)s.") % {"name": membership.company.name})
+    follow = request.POST.get("next", "")
+    if follow and url_has_allowed_host_and_scheme(follow, allowed_hosts={request.get_host()}):
+        return redirect(follow)
     return redirect("home")
 
 

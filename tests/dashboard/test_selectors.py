@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -84,3 +85,16 @@ def test_pages_by_role_and_the_firm_view_lists_only_the_users_companies(
     assert rows[0].company == company_a and rows[0].at_risk > rows[1].at_risk == Decimal("0.00")
     firm = browser_as(charlie).get("/dashboard/firm/").content.decode()
     assert company_b.name in firm and company_a.name not in firm and company_a.tin not in firm
+
+
+def test_a_firm_row_opens_that_companys_dashboard(company_a, company_a2, alice, browser_as):
+    client = browser_as(alice)
+    page = client.get("/dashboard/firm/").content.decode()
+    assert f'name="company" value="{company_a2.pk}"' in page
+    response = client.post(reverse("company_switch"), {"company": company_a2.pk, "next": "/dashboard/"})
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    assert company_a2.name in client.get("/dashboard/").content.decode()
+    elsewhere = client.post(
+        reverse("company_switch"), {"company": company_a.pk, "next": "https://example.com/"}
+    )
+    assert elsewhere["Location"] == "/"
