@@ -222,7 +222,7 @@ class SellerStanding(CompanyOwned):
 
     seller_tin = models.CharField(max_length=20)
     seller_name = models.CharField(max_length=200, blank=True)
-    invoices = models.PositiveIntegerField(default=0)  # distinct invoices the bureau's data holds
+    invoices = models.PositiveIntegerField(default=0)  # held by the bureau, arrival known (median_days)
     median_days = models.FloatField(null=True)  # from issue to the first export holding it
     error_count = models.PositiveIntegerField(default=0)  # open or not, of the latest run
     run = models.ForeignKey(ReconRun, on_delete=models.CASCADE, related_name="+")
