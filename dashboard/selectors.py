@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Company
@@ -41,50 +41,63 @@ class Cards:
 def cards(*, company: Company, period: date, today: date | None = None) -> Cards:
     today = today or timezone.localdate()
     first, last = month_bounds(period)
-    invoices = Invoice.objects.filter(company=company, issue_date__range=(first, last))
     result = Cards(period=first)
+    sums = (
+        Invoice.objects.filter(company=company, issue_date__range=(first, last))
+        .values("direction")
+        .annotate(count=Count("pk"), amount=Sum("amount"), tax=Sum("tax"), total=Sum("total"))
+        .order_by()
+    )
+    found = {row.pop("direction"): row for row in sums}
     for direction in Direction.values:
-        sums = invoices.filter(direction=direction).aggregate(
-            count=Count("pk"), amount=Sum("amount"), tax=Sum("tax"), total=Sum("total")
-        )
-        result.totals[direction] = {
-            key: value or (0 if key == "count" else ZERO) for key, value in sums.items()
+        result.totals[direction] = found.get(direction) or {
+            "count": 0,
+            "amount": ZERO,
+            "tax": ZERO,
+            "total": ZERO,
         }
     result.at_risk, result.reconciled_share = _bureau_standing(company, first, last, today)
     open_anomalies = Anomaly.objects.of(company).exclude(state=Anomaly.State.RESOLVED)
-    result.anomalies = dict(open_anomalies.values_list("severity").annotate(Count("pk")))
-    for name in ("backup", "integrity"):
-        passed = CheckRun.objects.filter(
-            name=name, outcome__in=[CheckRun.Outcome.OK, CheckRun.Outcome.PROBLEMS]
+    result.anomalies = dict(open_anomalies.values_list("severity").annotate(Count("pk")).order_by())
+    latest = dict(
+        CheckRun.objects.filter(
+            name__in=["backup", "integrity"], outcome__in=[CheckRun.Outcome.OK, CheckRun.Outcome.PROBLEMS]
         )
-        latest = passed.order_by("-started_at").values_list("started_at", flat=True).first()
-        result.days_since[name] = (today - timezone.localtime(latest).date()).days if latest else None
+        .values_list("name")
+        .annotate(Max("started_at"))
+        .order_by()
+    )
+    for name in ("backup", "integrity"):
+        moment = latest.get(name)
+        result.days_since[name] = (today - timezone.localtime(moment).date()).days if moment else None
     return result
 
 
 def _bureau_standing(company: Company, first: date, last: date, today: date) -> tuple[dict, float | None]:
     """Input VAT at risk among the month's purchase invoices, by cause, and the share of them the
-    bureau's data holds (None when no purchase export reaches into the month)."""
-    purchases = Invoice.objects.filter(
-        company=company, direction=Direction.PURCHASE, issue_date__range=(first, last)
-    ).annotate(known=held_by_bureau(company=company))
-    lag = today - timedelta(days=company.sync_lag_days)
+    bureau's data holds (None when no purchase export reaches into the month). One query."""
     covered = _bureau_covers(company, first)
-    live = purchases.exclude(status__in=FLUSHED)
+    lag = today - timedelta(days=company.sync_lag_days)
+    flushed, ours = Q(status__in=FLUSHED), Q(buyer_tin=company.tin)
+    figures = (
+        Invoice.objects.filter(company=company, direction=Direction.PURCHASE, issue_date__range=(first, last))
+        .annotate(known=held_by_bureau(company=company))
+        .aggregate(
+            count=Count("pk"),
+            held=Count("pk", filter=Q(known=True)),
+            voided_or_flushed=Sum("tax", filter=flushed),
+            not_issued_to_company=Sum("tax", filter=~flushed & ~ours),
+            missing_in_bureau=Sum("tax", filter=~flushed & ours & Q(known=False, issue_date__lt=lag)),
+        )
+    )
     at_risk = {
-        "voided_or_flushed": _tax(purchases.filter(status__in=FLUSHED)),
-        "not_issued_to_company": _tax(live.exclude(buyer_tin=company.tin)),
-        "missing_in_bureau": _tax(live.filter(known=False, issue_date__lt=lag, buyer_tin=company.tin))
-        if covered
-        else ZERO,
+        cause: figures[cause] or ZERO
+        for cause in ("missing_in_bureau", "voided_or_flushed", "not_issued_to_company")
     }
-    count = purchases.count()
-    share = purchases.filter(known=True).count() / count if count and covered else None
+    if not covered:
+        at_risk["missing_in_bureau"] = ZERO
+    share = figures["held"] / figures["count"] if figures["count"] and covered else None
     return at_risk, share
-
-
-def _tax(invoices) -> Decimal:
-    return invoices.aggregate(tax=Sum("tax"))["tax"] or ZERO
 
 
 def _bureau_covers(company: Company, first: date) -> bool:
@@ -123,16 +136,17 @@ def firm_rows(*, companies: list[Company], today: date | None = None) -> list[Fi
         .values_list("company_id")
         .annotate(Count("pk"))
     )
+    latest_imports = dict(
+        BureauImport.objects.filter(
+            company__in=companies, state=BureauImport.State.DONE, direction=Direction.PURCHASE
+        )
+        .values_list("company_id")
+        .annotate(Max("as_of"))
+        .order_by()
+    )
     rows = []
     for company in companies:
-        latest = (
-            BureauImport.objects.filter(
-                company=company, state=BureauImport.State.DONE, direction=Direction.PURCHASE
-            )
-            .order_by("-as_of")
-            .values_list("as_of", flat=True)
-            .first()
-        )
+        latest = latest_imports.get(company.pk)
         rows.append(
             FirmRow(
                 company=company,

@@ -89,7 +89,11 @@ class BureauInvoice(CompanyOwned):
     blue_identity = models.CharField(max_length=40, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["bureau_import", "identity"], name="bureau_invoice_by_identity")]
+        indexes = [
+            models.Index(fields=["bureau_import", "identity"], name="bureau_invoice_by_identity"),
+            # "Does the bureau hold this invoice?" for a whole ledger at once (held_by_bureau).
+            models.Index(fields=["company", "identity"], name="bureau_invoice_held"),
+        ]
 
     def __str__(self):
         return f"{self.identity} {self.issue_date} {self.total}"
