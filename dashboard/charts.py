@@ -170,7 +170,7 @@ def days_missing(*, company: Company, today: date) -> Chart:
         "days_missing",
         _("Invoices missing from the bureau's data, by days since issue"),
         [label for label, _low, _high in MISSING_BUCKETS],
-        [Series(_("Invoices"), counts, links)],
+        [Series(_("Number of invoices"), counts, links)],
     )
 
 

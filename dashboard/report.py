@@ -50,7 +50,7 @@ def summary_rows(company: Company, found: Cards) -> list[list]:
     for direction, label in Direction.choices:
         sums = found.totals[direction]
         rows += [
-            [f"{label} · {_('Invoices')}", sums["count"], None],
+            [f"{label} · {_('Number of invoices')}", sums["count"], None],
             [f"{label} · {_('Amount')}", None, sums["amount"]],
             [f"{label} · {_('Tax')}", None, sums["tax"]],
             [f"{label} · {_('Total')}", None, sums["total"]],
