@@ -226,3 +226,11 @@ def test_the_page_carries_every_chart_for_echarts(company_a, alice, browser_as, 
     assert 'id="dashboard-charts"' in html and "vendor/echarts.min." in html
     for chart in all_charts(company=company_a, period=MARCH, today=TODAY):
         assert f'data-chart="{chart.key}"' in html
+
+
+def test_the_page_costs_a_fixed_number_of_queries(
+    company_a, alice, browser_as, books, django_assert_max_num_queries
+):
+    client = browser_as(alice)
+    with django_assert_max_num_queries(25):
+        assert client.get("/dashboard/?period=2026-03").status_code == 200
