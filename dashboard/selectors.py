@@ -5,17 +5,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Company
 from invoices.models import Direction, Invoice, Status
 from monitor.models import Anomaly, CheckRun
 from reconcile.models import BureauImport
-from reconcile.selectors import held_by_bureau
+from reconcile.selectors import held_by_bureau_of
 
 ZERO = Decimal("0.00")
 FLUSHED = (Status.VOIDED, Status.RED_FLUSHED_FULL)
+CAUSES = ("missing_in_bureau", "voided_or_flushed", "not_issued_to_company")
 
 
 def month_bounds(period: date) -> tuple[date, date]:
@@ -74,40 +75,52 @@ def cards(*, company: Company, period: date, today: date | None = None) -> Cards
 
 
 def _bureau_standing(company: Company, first: date, last: date, today: date) -> tuple[dict, float | None]:
-    """Input VAT at risk among the month's purchase invoices, by cause, and the share of them the
-    bureau's data holds (None when no purchase export reaches into the month). One query."""
-    covered = _bureau_covers(company, first)
-    lag = today - timedelta(days=company.sync_lag_days)
-    flushed, ours = Q(status__in=FLUSHED), Q(buyer_tin=company.tin)
-    figures = (
-        Invoice.objects.filter(company=company, direction=Direction.PURCHASE, issue_date__range=(first, last))
-        .annotate(known=held_by_bureau(company=company))
-        .aggregate(
+    return bureau_standings([company], first, last, today)[company.pk]
+
+
+def bureau_standings(companies: list[Company], first: date, last: date, today: date) -> dict[int, tuple]:
+    """Per company: the input VAT at risk among the month's purchase invoices, by cause, and the
+    share of them the bureau's data holds (None when no purchase export reaches into the month, and
+    then nothing counts as missing). Two queries, however many companies."""
+    covered = set(
+        BureauImport.objects.filter(
+            company__in=companies,
+            direction=Direction.PURCHASE,
+            state=BureauImport.State.DONE,
+            period_end__gte=first,
+        ).values_list("company_id", flat=True)
+    )
+    overdue = Q()  # issued before the company's sync lag ran out
+    for company in companies:
+        overdue |= Q(company_id=company.pk, issue_date__lt=today - timedelta(days=company.sync_lag_days))
+    flushed, ours = Q(status__in=FLUSHED), Q(buyer_tin=F("company__tin"))
+    rows = (
+        Invoice.objects.filter(
+            company__in=companies, direction=Direction.PURCHASE, issue_date__range=(first, last)
+        )
+        .annotate(known=held_by_bureau_of(companies))
+        .values("company_id")
+        .annotate(
             count=Count("pk"),
             held=Count("pk", filter=Q(known=True)),
             voided_or_flushed=Sum("tax", filter=flushed),
             not_issued_to_company=Sum("tax", filter=~flushed & ~ours),
-            missing_in_bureau=Sum("tax", filter=~flushed & ours & Q(known=False, issue_date__lt=lag)),
+            missing_in_bureau=Sum("tax", filter=~flushed & ours & Q(known=False) & overdue),
         )
+        .order_by()
     )
-    at_risk = {
-        cause: figures[cause] or ZERO
-        for cause in ("missing_in_bureau", "voided_or_flushed", "not_issued_to_company")
-    }
-    if not covered:
-        at_risk["missing_in_bureau"] = ZERO
-    share = figures["held"] / figures["count"] if figures["count"] and covered else None
-    return at_risk, share
-
-
-def _bureau_covers(company: Company, first: date) -> bool:
-    """Whether any purchase export of the bureau reaches into the month (otherwise missing means unknown)."""
-    return BureauImport.objects.filter(
-        company=company,
-        direction=Direction.PURCHASE,
-        state=BureauImport.State.DONE,
-        period_end__gte=first,
-    ).exists()
+    found = {row["company_id"]: row for row in rows}
+    standings = {}
+    for company in companies:
+        row = found.get(company.pk, {})
+        at_risk = {cause: row.get(cause) or ZERO for cause in CAUSES}
+        count, share = row.get("count", 0), None
+        if company.pk in covered:
+            share = row["held"] / count if count else None
+        else:
+            at_risk["missing_in_bureau"] = ZERO
+        standings[company.pk] = (at_risk, share)
+    return standings
 
 
 @dataclass
@@ -144,13 +157,14 @@ def firm_rows(*, companies: list[Company], today: date | None = None) -> list[Fi
         .annotate(Max("as_of"))
         .order_by()
     )
+    standings = bureau_standings(companies, first, last, today)
     rows = []
     for company in companies:
         latest = latest_imports.get(company.pk)
         rows.append(
             FirmRow(
                 company=company,
-                at_risk=sum(_bureau_standing(company, first, last, today)[0].values(), ZERO),
+                at_risk=sum(standings[company.pk][0].values(), ZERO),
                 open_anomalies=counts.get(company.pk, 0),
                 import_age=(today - timezone.localtime(latest).date()).days if latest else None,
                 backup=backup,

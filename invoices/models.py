@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CompanyOwned
+from accounts.models import Company, CompanyOwned
 from invoices.fapiao import Kind
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -69,6 +69,11 @@ class Invoice(CompanyOwned):
     """One invoice in a company's ledger. Written only through invoices.services, which keeps the
     derived columns (identity, counterparty, findings) and the audit trail right."""
 
+    # No index of its own: every index below starts with the company, and a lone company index
+    # tempts the planner into reading a company's whole ledger for one month.
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("company")
+    )
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
     kind = models.CharField(_("kind"), max_length=24, choices=KIND_CHOICES)
     code = models.CharField(_("invoice code"), max_length=12, blank=True)

@@ -92,7 +92,9 @@ class BureauInvoice(CompanyOwned):
         indexes = [
             models.Index(fields=["bureau_import", "identity"], name="bureau_invoice_by_identity"),
             # "Does the bureau hold this invoice?" for a whole ledger at once (held_by_bureau).
-            models.Index(fields=["company", "identity"], name="bureau_invoice_held"),
+            models.Index(
+                fields=["company", "identity"], name="bureau_invoice_held", include=["bureau_import"]
+            ),
         ]
 
     def __str__(self):

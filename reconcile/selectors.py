@@ -38,9 +38,21 @@ def _records(rows: QuerySet) -> list[InvoiceRecord]:
 def held_by_bureau(*, company: Company) -> Exists:
     """For a purchase-invoice queryset: whether any of the company's purchase exports holds the
     invoice (by identity)."""
+    return held_by_bureau_of([company])
+
+
+def held_by_bureau_of(companies: list[Company]) -> Exists:
+    """For a purchase-invoice queryset of these companies: whether one of its own company's purchase
+    exports holds the invoice. The exports are looked up first, so that each invoice costs one probe
+    of the (company, identity) index, answered from the index alone."""
+    exports = list(
+        BureauImport.objects.filter(company__in=companies, direction=Direction.PURCHASE).values_list(
+            "pk", flat=True
+        )
+    )
     return Exists(
         BureauInvoice.objects.filter(
-            company=company, bureau_import__direction=Direction.PURCHASE, identity=OuterRef("identity")
+            company=OuterRef("company_id"), identity=OuterRef("identity"), bureau_import_id__in=exports
         )
     )
 

@@ -94,6 +94,10 @@ def test_the_days_missing_histogram_counts_what_each_bar_lists(company_a, alice,
     client = browser_as(alice)
     for value, url in zip(series.values, series.links, strict=True):
         assert listed(client, url)["page"].paginator.count == value
+    in_ledger = set(
+        Invoice.objects.filter(company=company_a, direction="purchase").values_list("identity", flat=True)
+    )
+    assert listed(client, "/invoices/?bureau=held")["page"].paginator.count == len(in_ledger & held)
 
 
 def test_nothing_is_missing_before_the_bureau_has_sent_anything(company_a):
