@@ -13,6 +13,10 @@ FILE_MESSAGES = {
     "no_header": _("No header row with the expected column names was found in the first rows."),
     "missing_columns": _("The file lacks the required columns: %(columns)s."),
     "too_many_rows": _("The file has more than %(max_rows)s rows; split it into smaller files."),
+    "sheet_too_large": _(
+        "A sheet reaches row %(rows)s and column %(columns)s, too large to read: delete the cells far from "
+        "the table and save again."
+    ),
 }
 CELL_MESSAGES = {
     "id_stored_as_number": _(

@@ -21,9 +21,10 @@ What a caller should know:
 - More than `max_rows` non-empty rows raise "too_many_rows" rather than dropping the rest: a
   reconciliation that silently lost rows would report those invoices as missing.
 - calamine's errors and panics become SpreadsheetError("corrupt"), but some damaged or crafted files
-  make it abort the process or exhaust memory instead (tafia/calamine#693: two far-apart cells in a
-  well-formed XLSX; #714 and #550: XLS headers and sector chains). Read uploads in a worker process
-  with a memory limit (RLIMIT_AS), never in the web process.
+  make it abort the process on a failed allocation, which nothing can catch (tafia/calamine#693: two
+  far-apart cells in a well-formed XLSX make it allocate the whole grid between them; #714 and #550:
+  XLS sector chains that loop). So an XLSX's cell grid is measured before it is read ("sheet_too_large"
+  above MAX_GRID_CELLS) and an XLS's sector chains are walked (invoices/compound_files.py).
 """
 
 import csv
@@ -46,6 +47,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
+from invoices.compound_files import sound_compound_file, xls_cell_extent
 from invoices.fapiao import normalize_id
 
 HEADER_SEARCH_ROWS = 30
@@ -75,7 +77,12 @@ _MESSAGES = {
     "no_header": "No header row found in the first 30 rows: expected columns such as {columns}.",
     "missing_columns": "The table lacks the required columns {columns}.",
     "too_many_rows": "The table has more than {max_rows} rows.",
+    "sheet_too_large": "A sheet spans {rows} rows and {columns} columns; delete the cells far from it.",
 }
+# The reader allocates every cell between the first and the last; beyond this the worker would abort.
+MAX_GRID_CELLS = 60_000_000
+# A cell reference in a column from AA on, or in a row from 100,000 on.
+_FAR_CELL_RE = re.compile(rb' r="(?:([A-Z]{2,3})(\d+)|[A-Z]?(\d{6,}))"')
 
 
 class SpreadsheetError(ValueError):
@@ -245,6 +252,8 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
 def _workbook_sheets(data: bytes, file_format: str) -> list[_Sheet]:
     if file_format == "xlsx":
         _require_workbook_part(data)
+    if file_format == "xls":
+        _require_sound_xls(data)
     with _failures_as_corrupt(file_format):
         workbook = CalamineWorkbook.from_object(io.BytesIO(data))
         sheets = [
@@ -257,11 +266,55 @@ def _workbook_sheets(data: bytes, file_format: str) -> list[_Sheet]:
 
 def _require_workbook_part(data: bytes) -> None:
     """A ZIP without a workbook is another kind of document (an OFD invoice, a DOCX), not a broken
-    spreadsheet."""
+    spreadsheet. A workbook whose cells span a grid too large to allocate is refused."""
     with _failures_as_corrupt("xlsx"), zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
-    if not any(name.endswith("workbook.xml") for name in names):
+        is_workbook = any(name.endswith("workbook.xml") for name in names)
+        extents = [
+            _sheet_extent(archive, name)
+            for name in names
+            if is_workbook and name.startswith("xl/worksheets/") and name.endswith(".xml")
+        ]
+    if not is_workbook:
         raise SpreadsheetError("unknown_format")
+    for rows, columns in extents:
+        _require_bounded_grid(rows, columns)
+
+
+def _require_sound_xls(data: bytes) -> None:
+    if not sound_compound_file(data):
+        raise SpreadsheetError("corrupt", format="XLS")
+    with _failures_as_corrupt("xls"):
+        rows, columns = xls_cell_extent(data)
+    _require_bounded_grid(rows, columns)
+
+
+def _require_bounded_grid(rows: int, columns: int) -> None:
+    if rows * columns > MAX_GRID_CELLS:
+        raise SpreadsheetError("sheet_too_large", rows=str(rows), columns=str(columns))
+
+
+def _sheet_extent(archive: zipfile.ZipFile, name: str) -> tuple[int, int]:
+    """At least the sheet's last row and column, read from its cell references in a stream (only
+    rows past 99,999 and columns past Z are looked at: ordinary sheets have few or none)."""
+    rows, columns, tail = 99_999, 26, b""
+    with archive.open(name) as sheet:
+        while chunk := sheet.read(8 << 20):
+            text = tail + chunk
+            for wide, wide_row, long_row in _FAR_CELL_RE.findall(text):
+                if wide:
+                    columns, rows = max(columns, _column_number(wide)), max(rows, int(wide_row))
+                else:
+                    rows = max(rows, int(long_row))
+            tail = text[-24:]
+    return rows, columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _workbook_rows(sheet: CalamineSheet, file_format: str) -> Iterator[list[object]]:

@@ -78,6 +78,10 @@ IMPORT_ERRORS = {
     "encoding": _("The CSV file is neither UTF-8 nor GBK text."),
     "no_header": _("No header row with the bureau's column names was found."),
     "too_many_rows": _("The export has more than %(max_rows)s rows; export a shorter period."),
+    "sheet_too_large": _(
+        "A sheet reaches row %(rows)s and column %(columns)s, too large to read: delete the cells far from "
+        "the table and save again."
+    ),
     "other_taxpayer": _(
         "This is the export of another taxpayer (%(tin)s), not of this company (%(expected)s). Export it "
         "again while logged in as this company."
