@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
 
 from config.celery import app
 from ingest import pipeline, services
@@ -105,3 +107,47 @@ def merged_reading(job):
 
     fields = {name: Field(**reading) for name, reading in job.extraction["fields"].items()}
     return Merged(fields=fields, lines=job.extraction["lines"])
+
+
+def test_a_worker_killed_during_a_batch_of_fifty_leaves_every_file_read_once(tmp_path):
+    """SIGKILL after a few of 50 uploads are read: a new worker reads the rest, the sweep takes back
+    the one that was being read, and every file ends read or failed with a reason — no invoice twice."""
+    from accounts.services import company_create
+
+    company = company_create(name=DIGITAL_SPEC.buyer_name, tin=DIGITAL_SPEC.buyer_tin)
+    uploads = [
+        services.Upload(
+            f"{index:02d}.xml",
+            einvoices.digital_invoice_xml(replace(DIGITAL_SPEC, number=f"263520000000123{index:05d}")),
+        )
+        for index in range(50)
+    ]
+    app.control.purge()
+    worker, _name = start_celery_worker(tmp_path, "doomed")
+    try:
+        with transaction.atomic():
+            batch = services.receive_files(company=company, by=None, channel="api", uploads=uploads)
+        finished = IngestJob.objects.filter(batch=batch, finished_at__isnull=False)
+        assert wait_until(lambda: finished.count() >= 5, 60)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    killed_at = finished.count()
+    assert killed_at < 50  # killed mid-batch
+    second, _name = start_celery_worker(tmp_path, "second")
+    try:
+        IngestJob.objects.filter(batch=batch, state=JobState.PROCESSING).update(
+            started_at=timezone.now() - timedelta(hours=1)
+        )  # as if the sweep ran 15 minutes later
+        pipeline.sweep_stuck_jobs()
+        assert wait_until(lambda: not batch.jobs.filter(state__in=["queued", "processing"]).exists(), 120)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    states = dict(batch.jobs.values_list("state").annotate(count=Count("pk")).order_by())
+    assert set(states) <= {JobState.DONE, JobState.FAILED} and sum(states.values()) == 50
+    assert not batch.jobs.filter(state=JobState.FAILED, reason_code="").exists()
+    invoices = Invoice.objects.filter(company=company)
+    assert invoices.count() == states.get(JobState.DONE, 0) == batch.jobs.filter(created_invoice=True).count()
