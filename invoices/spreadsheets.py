@@ -81,6 +81,7 @@ _MESSAGES = {
 }
 # The reader allocates every cell between the first and the last; beyond this the worker would abort.
 MAX_GRID_CELLS = 60_000_000
+MAX_SHEET_XML_BYTES = 4_000_000_000  # a zip bomb of cells is refused before it is read
 # A cell reference in a column from AA on, or in a row from 100,000 on.
 _FAR_CELL_RE = re.compile(rb' r="(?:([A-Z]{2,3})(\d+)|[A-Z]?(\d{6,}))"')
 
@@ -277,8 +278,8 @@ def _require_workbook_part(data: bytes) -> None:
         ]
     if not is_workbook:
         raise SpreadsheetError("unknown_format")
-    for rows, columns in extents:
-        _require_bounded_grid(rows, columns)
+    for rows, columns, cells in extents:
+        _require_bounded_grid(rows, columns, cells)
 
 
 def _require_sound_xls(data: bytes) -> None:
@@ -289,25 +290,31 @@ def _require_sound_xls(data: bytes) -> None:
     _require_bounded_grid(rows, columns)
 
 
-def _require_bounded_grid(rows: int, columns: int) -> None:
-    if rows * columns > MAX_GRID_CELLS:
+def _require_bounded_grid(rows: int, columns: int, cells: int = 0) -> None:
+    if max(rows * columns, cells) > MAX_GRID_CELLS:
         raise SpreadsheetError("sheet_too_large", rows=str(rows), columns=str(columns))
 
 
-def _sheet_extent(archive: zipfile.ZipFile, name: str) -> tuple[int, int]:
+def _sheet_extent(archive: zipfile.ZipFile, name: str) -> tuple[int, int, int]:
     """At least the sheet's last row and column, read from its cell references in a stream (only
-    rows past 99,999 and columns past Z are looked at: ordinary sheets have few or none)."""
-    rows, columns, tail = 99_999, 26, b""
+    rows past 99,999 and columns past Z are looked at: ordinary sheets have few or none), and at
+    most how many cells it holds (cells need no reference, so a compressed run of them is counted
+    too; past MAX_SHEET_XML_BYTES of XML the count is taken as too many)."""
+    rows, columns, cells, read, tail = 99_999, 26, 0, 0, b""
     with archive.open(name) as sheet:
         while chunk := sheet.read(8 << 20):
+            read += len(chunk)
+            if read > MAX_SHEET_XML_BYTES:
+                return rows, columns, MAX_GRID_CELLS + 1
             text = tail + chunk
+            cells += text.count(b"<c") - tail.count(b"<c")
             for wide, wide_row, long_row in _FAR_CELL_RE.findall(text):
                 if wide:
                     columns, rows = max(columns, _column_number(wide)), max(rows, int(wide_row))
                 else:
                     rows = max(rows, int(long_row))
             tail = text[-24:]
-    return rows, columns
+    return rows, columns, cells
 
 
 def _column_number(letters: bytes) -> int:

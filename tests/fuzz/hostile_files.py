@@ -3,6 +3,7 @@ reader allocates the grid between them) and an XLS whose sector chain loops."""
 
 import io
 import struct
+import zipfile
 
 from openpyxl import Workbook
 
@@ -36,3 +37,22 @@ def looping_xls() -> bytes:
     fat_sector = struct.unpack_from("<I", data, 0x4C)[0]  # the first FAT sector, from the header's DIFAT
     struct.pack_into("<I", data, (fat_sector + 1) * SECTOR + 4 * directory, directory)
     return bytes(data)
+
+
+def many_cells_xlsx(cells: int) -> bytes:
+    """A small XLSX whose one row holds `cells` cells without references (they compress to little)."""
+    workbook = Workbook()
+    workbook.active["A1"] = "发票号码"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.namelist():
+            content = source.read(item)
+            if item == "xl/worksheets/sheet1.xml":
+                content = content.replace(
+                    b"</sheetData>", b'<row r="2">' + b"<c/>" * cells + b"</row></sheetData>"
+                )
+            target.writestr(item, content)
+    return out.getvalue()

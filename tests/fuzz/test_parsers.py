@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from invoices.spreadsheets import SpreadsheetError, read_table
 from reconcile.importers import BureauFileError, read_bureau_file
-from tests.fuzz.hostile_files import far_cell_xls, far_cell_xlsx, looping_xls
+from tests.fuzz.hostile_files import far_cell_xls, far_cell_xlsx, looping_xls, many_cells_xlsx
 from tests.fuzz.targets import COMPANY_TIN, TARGETS, mutate, run_case
 
 CASES = {"pdf": 150}  # the slowest parser; the others get 300
@@ -51,3 +51,16 @@ def test_a_spreadsheet_that_would_abort_the_reader_is_refused(build, code):
     with pytest.raises(BureauFileError) as bureau_refused:
         read_bureau_file(build(), company_tin=COMPANY_TIN)
     assert bureau_refused.value.code == code
+
+
+def test_a_sheet_of_more_cells_than_the_limit_is_refused_however_they_compress(monkeypatch):
+    from invoices import spreadsheets
+    from invoices.ledger_file import COLUMNS
+
+    monkeypatch.setattr(spreadsheets, "MAX_GRID_CELLS", 3_000_000)
+    with pytest.raises(SpreadsheetError) as refused:
+        read_table(many_cells_xlsx(4_000_000), COLUMNS)
+    assert refused.value.code == "sheet_too_large"
+    with pytest.raises(SpreadsheetError) as read:  # under the limit it is read, and lacks the columns
+        read_table(many_cells_xlsx(1_000), COLUMNS)
+    assert read.value.code != "sheet_too_large"
