@@ -17,6 +17,7 @@ from accounts.models import Company
 from ingest.models import IngestJob, JobState
 from ingest.sources import SOURCE_LABELS, SOURCES
 from invoices.models import Direction, Invoice
+from invoices.periods import following_month, month_bounds, month_starts
 from monitor.messages import TITLES
 from monitor.models import Anomaly
 from reconcile.models import BureauImport, SellerStanding
@@ -72,19 +73,6 @@ def _url(name: str, args=(), **query) -> str:
     return reverse(name, args=args) + ("?" + urlencode(query) if query else "")
 
 
-def month_starts(last: date, count: int = MONTHS) -> list[date]:
-    """The first days of the `count` months ending with `last`'s month, oldest first."""
-    months, current = [], last.replace(day=1)
-    for _index in range(count):
-        months.append(current)
-        current = (current - timedelta(days=1)).replace(day=1)
-    return months[::-1]
-
-
-def month_end(first: date) -> date:
-    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-
-
 def all_charts(*, company: Company, period: date, today: date) -> list[Chart]:
     return [
         anomalies_by_kind(company=company, period=period),
@@ -98,10 +86,10 @@ def all_charts(*, company: Company, period: date, today: date) -> list[Chart]:
 
 def anomalies_by_kind(*, company: Company, period: date) -> Chart:
     """Anomalies first seen in each of the 12 months up to the period, by kind."""
-    months = month_starts(period)
+    months = month_starts(period, MONTHS)
     start = timezone.make_aware(timezone.datetime.combine(months[0], timezone.datetime.min.time()))
     end = timezone.make_aware(
-        timezone.datetime.combine(month_end(months[-1]) + timedelta(days=1), timezone.datetime.min.time())
+        timezone.datetime.combine(following_month(months[-1]), timezone.datetime.min.time())
     )
     rows = (
         Anomaly.objects.of(company)
@@ -218,7 +206,7 @@ def ingest_outcomes(*, company: Company, period: date) -> Chart:
     held others (a zip, a PDF of several invoices) is counted through the invoices it held."""
     jobs = (
         IngestJob.objects.of(company)
-        .filter(created_at__date__range=(period, month_end(period)))
+        .filter(created_at__date__range=month_bounds(period))
         .exclude(Exists(IngestJob.objects.filter(parent=OuterRef("pk"))))
         .values_list("stored_file__media", "state")
         .annotate(count=Count("pk"))
@@ -252,9 +240,9 @@ def ingest_outcomes(*, company: Company, period: date) -> Chart:
 
 def amounts_by_month(*, company: Company, period: date) -> Chart:
     """Invoice totals (价税合计) of the 12 months up to the period, purchases against sales."""
-    months = month_starts(period)
+    months = month_starts(period, MONTHS)
     rows = (
-        Invoice.objects.filter(company=company, issue_date__range=(months[0], month_end(months[-1])))
+        Invoice.objects.filter(company=company, issue_date__range=(months[0], month_bounds(months[-1])[1]))
         .annotate(month=TruncMonth("issue_date"))
         .values_list("direction", "month")
         .annotate(total=Sum("total"))
@@ -270,7 +258,7 @@ def amounts_by_month(*, company: Company, period: date) -> Chart:
                     "invoice_list",
                     direction=direction,
                     date_from=month.isoformat(),
-                    date_to=month_end(month).isoformat(),
+                    date_to=month_bounds(month)[1].isoformat(),
                 )
                 for month in months
             ],

@@ -9,20 +9,14 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Company
-from invoices.models import Direction, Invoice, Status
+from invoices.models import FLUSHED, Direction, Invoice
+from invoices.periods import month_bounds
 from monitor.models import Anomaly, CheckRun
 from reconcile.models import BureauImport
 from reconcile.selectors import held_by_bureau_of
 
 ZERO = Decimal("0.00")
-FLUSHED = (Status.VOIDED, Status.RED_FLUSHED_FULL)
 CAUSES = ("missing_in_bureau", "voided_or_flushed", "not_issued_to_company")
-
-
-def month_bounds(period: date) -> tuple[date, date]:
-    first = period.replace(day=1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, following - timedelta(days=1)
 
 
 @dataclass
@@ -57,7 +51,7 @@ def cards(*, company: Company, period: date, today: date | None = None) -> Cards
             "tax": ZERO,
             "total": ZERO,
         }
-    result.at_risk, result.reconciled_share = _bureau_standing(company, first, last, today)
+    result.at_risk, result.reconciled_share = bureau_standings([company], first, last, today)[company.pk]
     open_anomalies = Anomaly.objects.of(company).exclude(state=Anomaly.State.RESOLVED)
     result.anomalies = dict(open_anomalies.values_list("severity").annotate(Count("pk")).order_by())
     latest = dict(
@@ -72,10 +66,6 @@ def cards(*, company: Company, period: date, today: date | None = None) -> Cards
         moment = latest.get(name)
         result.days_since[name] = (today - timezone.localtime(moment).date()).days if moment else None
     return result
-
-
-def _bureau_standing(company: Company, first: date, last: date, today: date) -> tuple[dict, float | None]:
-    return bureau_standings([company], first, last, today)[company.pk]
 
 
 def bureau_standings(companies: list[Company], first: date, last: date, today: date) -> dict[int, tuple]:

@@ -15,7 +15,7 @@ from accounts.tenancy import company_view, user_memberships
 from dashboard.charts import all_charts
 from dashboard.report import month_end_xlsx
 from dashboard.selectors import cards, firm_rows
-from dashboard.worklist import AnomalyFilter, anomaly_events, anomaly_get, worklist_queryset
+from dashboard.worklist import AnomalyFilter, AssignForm, anomaly_events, anomaly_get, worklist_queryset
 from monitor import handling
 from monitor.alerts import alert_members
 from monitor.models import Anomaly
@@ -115,15 +115,6 @@ TEXT_ACTIONS = {
 }
 
 
-def _chosen(members, value: str):
-    if not value:
-        return None
-    found = next((user for user in members if str(user.pk) == value), None)
-    if found is None:
-        raise ValidationError(_("Assign it to a member of this company who may see its alerts."))
-    return found
-
-
 @require_POST
 @company_view(Perm.ANOMALIES_MANAGE)
 def worklist_action(request, pk: int, action: str):
@@ -132,10 +123,10 @@ def worklist_action(request, pk: int, action: str):
     anomaly = anomaly_get(company=request.company, pk=pk)
     try:
         if action == "assign":
-            members = alert_members(company=request.company)
-            handling.assign(
-                anomaly=anomaly, by=request.user, assignee=_chosen(members, request.POST.get("assignee", ""))
-            )
+            form = AssignForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors["assignee"])
+            handling.assign(anomaly=anomaly, by=request.user, assignee_id=form.cleaned_data["assignee"])
         else:
             service, argument = TEXT_ACTIONS[action]
             service(anomaly=anomaly, by=request.user, **{argument: request.POST.get("text", "")})

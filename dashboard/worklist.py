@@ -1,8 +1,6 @@
 """The worklist: a company's anomalies, the most money at stake first, filtered by kind, severity,
 assignee, counterparty, state and the month they were first seen."""
 
-from datetime import timedelta
-
 import django_filters
 from django import forms
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -11,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
 from invoices.fapiao import normalize_id
+from invoices.periods import month_bounds
 from monitor.alerts import alert_members
 from monitor.messages import TITLES
 from monitor.models import Anomaly, AnomalyEvent, Severity
@@ -83,8 +82,7 @@ class AnomalyFilter(django_filters.FilterSet):
         return queryset if value == "all" else queryset.filter(state=value)
 
     def filter_seen(self, queryset, name, value):
-        following = (value + timedelta(days=32)).replace(day=1)
-        return queryset.filter(first_seen__date__gte=value, first_seen__date__lt=following)
+        return queryset.filter(first_seen__date__range=month_bounds(value))
 
     @property
     def qs(self):
@@ -92,3 +90,7 @@ class AnomalyFilter(django_filters.FilterSet):
         if not (self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("state")):
             result = result.exclude(state=Anomaly.State.RESOLVED)
         return result
+
+
+class AssignForm(forms.Form):
+    assignee = forms.IntegerField(required=False, min_value=1)  # a user's id; empty: nobody

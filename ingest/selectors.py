@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Company
 from ingest.models import FINISHED, IngestBatch, IngestJob, JobState, StoredFile
 from ingest.sources import SOURCES
+from invoices.periods import month_bounds
 
 
 def job_queryset(*, company: Company) -> QuerySet[IngestJob]:
@@ -45,8 +46,7 @@ def job_list(
     elif state:
         jobs = jobs.filter(state=state)
     if month is not None:
-        following = (month + timedelta(days=32)).replace(day=1)
-        jobs = jobs.filter(created_at__date__gte=month, created_at__date__lt=following)
+        jobs = jobs.filter(created_at__date__range=month_bounds(month))
     return jobs.order_by("-created_at", "-pk")
 
 

@@ -39,6 +39,10 @@ class Status(models.TextChoices):
     RED_FLUSHED_PARTIAL = "red_flushed_partial", _("Partly red-flushed (部分红冲)")
 
 
+# An invoice in these states has nothing left to deduct (and nothing for the bureau to hold).
+FLUSHED = (Status.VOIDED, Status.RED_FLUSHED_FULL)
+
+
 class Deduction(models.TextChoices):
     UNTICKED = "unticked", _("Not ticked")
     DEDUCTED = "deducted", _("Ticked for deduction (已勾选抵扣)")

@@ -16,6 +16,7 @@ from invoices.audit_trail import Change, append_events
 from invoices.drafts import HEADER_FIELDS, LINE_FIELDS, InvoiceDraft, LineDraft, draft_from_invoice
 from invoices.findings import context_for, findings_for, stored
 from invoices.models import (
+    FLUSHED,
     Counterparty,
     Deduction,
     Direction,
@@ -285,9 +286,6 @@ class DeductionResult:
     refused: list[tuple[Invoice, str]]  # the invoice and why it cannot take this deduction state
 
 
-DEDUCTION_BLOCKED = {Status.VOIDED, Status.RED_FLUSHED_FULL}
-
-
 @transaction.atomic
 def invoice_set_deduction(
     *,
@@ -338,6 +336,6 @@ def _deduction_problem(invoice: Invoice, deduction: str) -> str:
         return ""
     if invoice.direction != Direction.PURCHASE:
         return str(_("Only purchase invoices are deducted."))
-    if deduction == Deduction.DEDUCTED and invoice.status in DEDUCTION_BLOCKED:
+    if deduction == Deduction.DEDUCTED and invoice.status in FLUSHED:
         return str(_("A voided or fully red-flushed invoice cannot be ticked for deduction."))
     return ""

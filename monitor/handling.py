@@ -39,12 +39,17 @@ def _set_state(anomaly: Anomaly, state: str, by: User, note: str) -> dict:
 
 
 @transaction.atomic
-def assign(*, anomaly: Anomaly, by: User, assignee: User | None) -> Anomaly:
+def assign(*, anomaly: Anomaly, by: User, assignee_id: int | None) -> Anomaly:
+    """Give it to a member who may see the company's alerts (None: to nobody)."""
     _require_live(anomaly)
-    if assignee is not None and assignee not in alert_members(company=anomaly.company):
-        raise ValidationError(
-            _("Assign it to a member of this company who may see its alerts."), code="assignee"
-        )
+    assignee = None
+    if assignee_id is not None:
+        members = {member.pk: member for member in alert_members(company=anomaly.company)}
+        assignee = members.get(assignee_id)
+        if assignee is None:
+            raise ValidationError(
+                _("Assign it to a member of this company who may see its alerts."), code="assignee"
+            )
     before = anomaly.assignee.get_username() if anomaly.assignee else None
     anomaly.assignee = assignee
     anomaly.save(update_fields=["assignee"])

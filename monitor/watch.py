@@ -17,6 +17,7 @@ from accounts.models import Company
 from ingest.models import IngestJob, JobState
 from invoices.fapiao import Kind
 from invoices.models import Deduction, Direction, Invoice, Status
+from invoices.periods import following_month
 from monitor import anomalies
 from monitor.anomalies import Observation
 from monitor.models import Severity
@@ -124,7 +125,7 @@ def sync_delays(company: Company, today: date) -> list[Observation]:
 def filing_deadline(period: date, watch: WatchSettings) -> date:
     """The day the VAT return for the month `period` is due: the configured day of the next month,
     or the date FILING_DEADLINES gives for that month (holidays move it)."""
-    following = date(period.year + period.month // 12, period.month % 12 + 1, 1)
+    following = following_month(period)
     moved = settings.FILING_DEADLINES.get(f"{period:%Y-%m}")
     return date.fromisoformat(moved) if moved else following.replace(day=watch.deadline_day)
 

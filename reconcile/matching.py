@@ -25,11 +25,12 @@ left alone they give no result (the bureau was not asked about them)."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 
 from invoices.fapiao import TinKind, check_tin, one_edit_apart
+from invoices.periods import month_bounds
 from reconcile.records import InvoiceRecord, Result
 
 BLOCK_CAP = 50
@@ -47,8 +48,7 @@ def scope(first: date, last: date, as_of: date) -> tuple[date, date]:
     """The issue dates an export speaks for: from the first of the month of its earliest invoice to
     the end of the month of its latest, but not past the moment it was taken. Exports are asked for
     by month, and a ledger invoice of a day the export covers but lacks is missing from it."""
-    following = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-    return first.replace(day=1), min(as_of, following - timedelta(days=1))
+    return first.replace(day=1), min(as_of, month_bounds(last)[1])
 
 
 def _order(records: Iterable[InvoiceRecord]) -> list[InvoiceRecord]:

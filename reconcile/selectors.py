@@ -3,12 +3,11 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Company
-from invoices.models import Direction, Invoice, Status
+from invoices.models import FLUSHED, Direction, Invoice
 from invoices.selectors import invoice_queryset
 from reconcile.models import BureauImport, BureauInvoice, Discrepancy, ReconRun
 from reconcile.records import InvoiceRecord
 
-FLUSHED = (Status.VOIDED, Status.RED_FLUSHED_FULL)  # nothing to deduct, nothing to find
 RECORD_FIELDS = (
     "code", "number", "digital_number", "identity", "kind", "issue_date", "seller_tin", "seller_name",
     "buyer_tin", "buyer_name", "amount", "tax", "total", "status", "is_red", "blue_identity",

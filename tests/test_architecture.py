@@ -11,6 +11,7 @@ PURE_MODULES = [
     "invoices/fapiao.py",
     "invoices/validation.py",
     "invoices/audit.py",
+    "invoices/periods.py",
     "reconcile/records.py",
     "reconcile/matching.py",
     "reconcile/importers.py",
