@@ -87,6 +87,7 @@ class IngestJob(CompanyOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # when its message last went to the workers
     finished_at = models.DateTimeField(null=True, blank=True)
     extraction = models.JSONField(_("extracted fields"), default=dict, blank=True)
     invoice = models.ForeignKey(

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ingest import archives, sniff, storage
@@ -235,9 +235,14 @@ def _decide(job: IngestJob, merged: Merged) -> None:
 
 def sweep_stuck_jobs(*, older_than: timedelta = STUCK_AFTER) -> tuple[int, int]:
     """Jobs left in processing by a worker that died: queued once more, then failed with a reason.
-    Returns (requeued, failed)."""
+    Queued jobs whose message went out long ago are sent again: a worker killed with the message
+    taken, or a broker restarted, loses it (a second message is harmless: `claim` takes a job once).
+    Returns (requeued or sent again, failed)."""
     cutoff = timezone.now() - older_than
-    requeued, failed = [], 0
+    waiting = IngestJob.objects.filter(state=JobState.QUEUED).filter(
+        Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True, created_at__lt=cutoff)
+    )
+    requeued, failed = list(waiting.values_list("pk", flat=True)), 0
     for job in IngestJob.objects.filter(state=JobState.PROCESSING, started_at__lt=cutoff):
         still_stuck = IngestJob.objects.filter(
             pk=job.pk, state=JobState.PROCESSING, started_at=job.started_at

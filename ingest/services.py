@@ -24,6 +24,7 @@ def enqueue(job_ids: list[int]) -> None:
     from ingest.tasks import process_job_task  # the task module imports the pipeline, which imports this one
 
     def send():
+        IngestJob.objects.filter(pk__in=job_ids).update(sent_at=timezone.now())
         for job_id in job_ids:
             process_job_task.delay(job_id)
 

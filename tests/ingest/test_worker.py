@@ -138,9 +138,10 @@ def test_a_worker_killed_during_a_batch_of_fifty_leaves_every_file_read_once(tmp
     assert killed_at < 50  # killed mid-batch
     second, _name = start_celery_worker(tmp_path, "second")
     try:
-        IngestJob.objects.filter(batch=batch, state=JobState.PROCESSING).update(
-            started_at=timezone.now() - timedelta(hours=1)
-        )  # as if the sweep ran 15 minutes later
+        an_hour_ago = timezone.now() - timedelta(hours=1)  # as if the sweep ran 15 minutes later
+        IngestJob.objects.filter(batch=batch, state=JobState.PROCESSING).update(started_at=an_hour_ago)
+        # a message the killed worker had taken is lost with it: the sweep sends the job again
+        IngestJob.objects.filter(batch=batch, state=JobState.QUEUED).update(sent_at=an_hour_ago)
         pipeline.sweep_stuck_jobs()
         assert wait_until(lambda: not batch.jobs.filter(state__in=["queued", "processing"]).exists(), 120)
     finally:
