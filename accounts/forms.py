@@ -6,13 +6,14 @@ from accounts.models import MAX_SYNC_LAG_DAYS
 from accounts.roles import Role
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, each message on its own field."""
+def add_service_errors(form: forms.Form, error: ValidationError, *, fallback: str | None = None) -> None:
+    """Show a service's ValidationError on the form, each message on its own field; a message for a
+    field the form does not have goes on `fallback` (the field the user filled in, or the form)."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            form.add_error(field if field in form.fields else fallback, errors)
     else:
-        form.add_error(None, error)
+        form.add_error(fallback, error)
 
 
 class CompanySettingsForm(forms.Form):

@@ -8,9 +8,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
+from config import dispatch
 from ingest import archives, sniff, storage
 from ingest.extract.base import KEY_FIELDS, ExtractError
 from ingest.extract.merge import Merged, merge
@@ -235,13 +236,11 @@ def _decide(job: IngestJob, merged: Merged) -> None:
 
 def sweep_stuck_jobs(*, older_than: timedelta = STUCK_AFTER) -> tuple[int, int]:
     """Jobs left in processing by a worker that died: queued once more, then failed with a reason.
-    Queued jobs whose message went out long ago are sent again: a worker killed with the message
-    taken, or a broker restarted, loses it (a second message is harmless: `claim` takes a job once).
-    Returns (requeued or sent again, failed)."""
+    Queued jobs whose message never went out (the broker was unreachable) or went out long ago (a
+    worker killed with the message taken, or a broker restarted, lost it) are sent again
+    (config/dispatch.py). Returns (requeued or sent again, failed)."""
     cutoff = timezone.now() - older_than
-    waiting = IngestJob.objects.filter(state=JobState.QUEUED).filter(
-        Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True, created_at__lt=cutoff)
-    )
+    waiting = IngestJob.objects.filter(dispatch.lost_messages(cutoff=cutoff), state=JobState.QUEUED)
     requeued, failed = list(waiting.values_list("pk", flat=True)), 0
     for job in IngestJob.objects.filter(state=JobState.PROCESSING, started_at__lt=cutoff):
         still_stuck = IngestJob.objects.filter(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
 from accounts.services import field_error
+from config import dispatch
 from ingest import sniff, storage
 from ingest.models import IngestBatch, IngestJob, JobState, StoredFile
 from invoices import services as ledger
@@ -23,12 +24,7 @@ def enqueue(job_ids: list[int]) -> None:
     """Send the jobs to the workers once the transaction that made them has committed."""
     from ingest.tasks import process_job_task  # the task module imports the pipeline, which imports this one
 
-    def send():
-        IngestJob.objects.filter(pk__in=job_ids).update(sent_at=timezone.now())
-        for job_id in job_ids:
-            process_job_task.delay(job_id)
-
-    transaction.on_commit(send)
+    dispatch.send_after_commit(process_job_task, IngestJob.objects.all(), job_ids)
 
 
 def store_file(

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.forms import add_service_errors
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from ingest import selectors, services
@@ -27,7 +28,7 @@ def capture_home(request):
                 company=request.company, by=request.user, channel="browser", uploads=form.uploads()
             )
         except ValidationError as error:
-            form.add_error("files", error)
+            add_service_errors(form, error, fallback="files")
         else:
             return redirect("capture_batch", pk=batch.pk)
     return render(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.forms import add_service_errors
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from invoices import selectors
@@ -60,7 +61,7 @@ def invoice_import(request):
                     file_name=upload.name,
                 )
             except ValidationError as error:
-                form.add_error("file", error)
+                add_service_errors(form, error, fallback="file")
             else:
                 messages.success(
                     request,

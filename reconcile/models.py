@@ -46,6 +46,7 @@ class BureauImport(CompanyOwned):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # its message to the workers (config/dispatch.py)
     started_at = models.DateTimeField(null=True, blank=True)  # when a worker last took it
     attempts = models.PositiveSmallIntegerField(default=0)
 
@@ -120,6 +121,7 @@ class ReconRun(CompanyOwned):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
 from accounts.services import field_error
+from config import dispatch
 from ingest.services import store_file
 from ingest.storage import read_blob
 from reconcile import selectors
@@ -27,8 +28,8 @@ log = logging.getLogger(__name__)
 MAX_EXPORT_BYTES = 400 * 1024 * 1024
 
 
-def _enqueue(task, object_id: int) -> None:
-    transaction.on_commit(lambda: task.delay(object_id))
+def _enqueue(task, item: BureauImport | ReconRun) -> None:
+    dispatch.send_after_commit(task, type(item).objects.all(), [item.pk])
 
 
 @transaction.atomic
@@ -55,7 +56,7 @@ def bureau_import_create(
         as_of=as_of or timezone.now(),
         created_by=by,
     )
-    _enqueue(read_import_task, bureau_import.pk)
+    _enqueue(read_import_task, bureau_import)
     return bureau_import, True
 
 
@@ -140,7 +141,7 @@ def run_start(*, company: Company, by: User | None, bureau_import: BureauImport)
             _("A reconciliation is already under way for this company; wait for it to finish."),
             "run_in_progress",
         ) from None
-    _enqueue(run_task, run.pk)
+    _enqueue(run_task, run)
     return run
 
 
@@ -163,24 +164,36 @@ MAX_ATTEMPTS = 2
 def sweep_stuck(*, older_than: timedelta = STUCK_AFTER) -> dict[str, int]:
     """Imports and runs left half done by a worker that died: queued once more (their writes were
     rolled back with the worker's transaction), then failed with a reason, so that a company is
-    never kept from reconciling by a run nobody is working on."""
+    never kept from reconciling by a run nobody is working on. Queued ones whose message was never
+    sent or was lost (config/dispatch.py) are sent again."""
     from reconcile.tasks import read_import_task, run_task
 
     cutoff = timezone.now() - older_than
-    outcome = {"requeued": 0, "failed": 0}
+    outcome = {"requeued": 0, "failed": 0, "sent_again": 0}
     stuck = [
         (BureauImport, BureauImport.State.READING, read_import_task, {"error_code": "interrupted"}),
         (ReconRun, ReconRun.State.RUNNING, run_task, {"error": "interrupted", "finished_at": timezone.now()}),
     ]
     for model, busy, task, failure in stuck:
+        waiting = list(
+            model.objects.filter(dispatch.lost_messages(cutoff=cutoff), state=model.State.QUEUED).values_list(
+                "pk", flat=True
+            )
+        )
+        outcome["sent_again"] += len(waiting)
         for item in model.objects.filter(state=busy, started_at__lt=cutoff):
             still = model.objects.filter(pk=item.pk, state=busy, started_at=item.started_at)
             if item.attempts < MAX_ATTEMPTS:
                 if still.update(state=model.State.QUEUED, started_at=None):
                     outcome["requeued"] += 1
-                    task.delay(item.pk)
+                    waiting.append(item.pk)
             else:
                 outcome["failed"] += still.update(state=model.State.FAILED, **failure)
+        with transaction.atomic():
+            dispatch.send_after_commit(task, model.objects.all(), waiting)
     if any(outcome.values()):
-        log.warning("reconciliation sweep: %(requeued)d queued again, %(failed)d failed", outcome)
+        log.warning(
+            "reconciliation sweep: %(requeued)d queued again, %(failed)d failed, %(sent_again)d sent again",
+            outcome,
+        )
     return outcome

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.forms import add_service_errors
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from reconcile import decisions, selectors, services
@@ -38,7 +39,7 @@ def reconcile_home(request):
                     as_of=form.as_of_moment(),
                 )
             except ValidationError as error:
-                form.add_error("file", error)
+                add_service_errors(form, error, fallback="file")
             else:
                 if not created:
                     messages.info(request, _("This file was imported before; here is that import."))

@@ -40,13 +40,13 @@ def test_a_run_left_running_is_queued_once_more_then_failed_and_the_company_can_
     run = imported(company).runs.get()
     long_ago = timezone.now() - timedelta(minutes=30)
     ReconRun.objects.filter(pk=run.pk).update(state="running", started_at=long_ago, attempts=1)
-    assert services.sweep_stuck() == {"requeued": 1, "failed": 0}
+    assert services.sweep_stuck() == {"requeued": 1, "failed": 0, "sent_again": 0}
     run.refresh_from_db()
     assert (run.state, run.started_at) == ("queued", None)
-    assert services.sweep_stuck() == {"requeued": 0, "failed": 0}  # queued is not stuck
+    assert services.sweep_stuck() == {"requeued": 0, "failed": 0, "sent_again": 0}  # queued is not stuck
 
     ReconRun.objects.filter(pk=run.pk).update(state="running", started_at=long_ago, attempts=2)
-    assert services.sweep_stuck() == {"requeued": 0, "failed": 1}
+    assert services.sweep_stuck() == {"requeued": 0, "failed": 1, "sent_again": 0}
     run.refresh_from_db()
     assert (run.state, run.error) == ("failed", "interrupted")
     again = services.run_start(company=company, by=None, bureau_import=run.bureau_import)
@@ -70,4 +70,23 @@ def test_an_import_left_reading_is_read_again_then_failed_with_a_reason(company)
 def test_work_under_way_is_left_alone(company):
     run = imported(company).runs.get()
     ReconRun.objects.filter(pk=run.pk).update(state="running", started_at=timezone.now(), attempts=1)
-    assert services.sweep_stuck() == {"requeued": 0, "failed": 0}
+    assert services.sweep_stuck() == {"requeued": 0, "failed": 0, "sent_again": 0}
+
+
+def test_work_whose_message_never_went_out_or_was_lost_is_sent_again(
+    company, django_capture_on_commit_callbacks
+):
+    """The broker was unreachable when the run was queued (no sent_at), or restarted and lost the
+    message (sent long ago): the sweep sends it again and stamps it; work just queued is left."""
+    run = imported(company).runs.get()
+    assert run.state == "queued" and run.sent_at is None  # no commit inside the test's transaction
+    assert services.sweep_stuck()["sent_again"] == 0  # just queued: its own send may still come
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
+    ReconRun.objects.filter(pk=run.pk).update(created_at=two_minutes_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stuck()["sent_again"] == 1
+    run.refresh_from_db()
+    assert run.sent_at is not None
+    assert services.sweep_stuck()["sent_again"] == 0  # sent a moment ago
+    ReconRun.objects.filter(pk=run.pk).update(sent_at=timezone.now() - timedelta(minutes=30))
+    assert services.sweep_stuck()["sent_again"] == 1  # its message was lost with the broker
