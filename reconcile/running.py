@@ -4,9 +4,10 @@ the previous run and saying what changed since then."""
 
 import logging
 import time
+from contextlib import suppress
 from decimal import Decimal
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from invoices.models import Direction
@@ -35,13 +36,31 @@ def execute_run(run_id: int) -> None:
     run = ReconRun.objects.select_related("company", "bureau_import").get(pk=run_id)
     try:
         _execute(run)
-    except DatabaseError:
-        raise
     except Exception as error:
         log.exception("reconciliation %s failed", run.pk)
-        ReconRun.objects.filter(pk=run.pk).update(
-            state=ReconRun.State.FAILED, error=str(error)[:500], finished_at=timezone.now()
-        )
+        _record_failure(run.pk, error)
+
+
+# A restarted PostgreSQL answers again within seconds; a run that lost it waits this long to say so.
+RECORD_ATTEMPTS, RECORD_PAUSE = 30, 2.0
+
+
+def _record_failure(run_id: int, error: Exception) -> None:
+    """Mark the run failed, so that the company can start another at once. Its writes were rolled
+    back with its transaction. When the database itself went away (restarted, connection cut), wait
+    for it to come back; if it does not, the sweep fails the run later."""
+    text = f"{type(error).__name__}: {error}"[:500]
+    for _attempt in range(RECORD_ATTEMPTS):
+        try:
+            ReconRun.objects.filter(pk=run_id, state=ReconRun.State.RUNNING).update(
+                state=ReconRun.State.FAILED, error=text, finished_at=timezone.now()
+            )
+            return
+        except DatabaseError:
+            with suppress(DatabaseError):
+                connection.close()
+            time.sleep(RECORD_PAUSE)
+    log.error("reconciliation %s: the database did not come back; the sweep will fail the run", run_id)
 
 
 def _execute(run: ReconRun) -> None:
