@@ -18,23 +18,28 @@ TEST_ENV := \
 	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	DEBUG=false HTTPS=false
 
-.PHONY: help run test bench lint messages system-run system-test services
+.PHONY: help run test bench lint audit messages system-run system-test services
 
 help:
 	@echo "make run    set up and start Fapiao Desk on http://127.0.0.1:$(PORT) (SQLite, demo data)"
 	@echo "make test   set up and run the whole test suite (PostgreSQL, Redis)"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make lint   ruff"
+	@echo "make audit  check the pinned dependencies for known vulnerabilities"
 
 run: system-run $(VENV)/.deps-run static/vendor/.installed $(MO)
 	PY=$(PY) PORT=$(PORT) scripts/run-embedded
 
 test: system-test services $(VENV)/.deps-dev static/vendor/.installed $(MO)
+	scripts/audit-dependencies
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: services $(VENV)/.deps-dev static/vendor/.installed $(MO)
 	@for script in bench/*.py; do echo "== $$script"; $(TEST_ENV) $(PY) $$script || exit 1; done
+
+audit: $(VENV)/.deps-dev
+	scripts/audit-dependencies
 
 lint: $(VENV)/.deps-dev
 	$(VENV)/bin/ruff check .

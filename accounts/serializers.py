@@ -56,7 +56,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 class MemberSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username")
-    email = serializers.EmailField(source="user.email")
+    email = serializers.CharField(source="user.email", help_text="Blank when none was given.")
     name = serializers.CharField(source="user.get_full_name")
 
     class Meta:

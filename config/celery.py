@@ -49,4 +49,17 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 240},
     },
 }
-app.conf.beat_schedule = BEAT_SCHEDULE
+
+
+def stored_schedule(schedule: dict[str, dict]) -> dict[str, dict]:
+    """The schedule as django-celery-beat's DatabaseScheduler stores it: it keeps a task's expiry
+    as `expire_seconds` and silently drops Celery's `expires`."""
+    stored = {}
+    for name, entry in schedule.items():
+        options = dict(entry["options"])
+        options["expire_seconds"] = options.pop("expires")
+        stored[name] = {**entry, "options": options}
+    return stored
+
+
+app.conf.beat_schedule = stored_schedule(BEAT_SCHEDULE)

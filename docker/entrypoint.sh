@@ -1,11 +1,11 @@
 #!/bin/sh
-# web: migrate, then serve with gunicorn on :8000. worker / beat: the Celery processes.
+# web: migrate, then serve with gunicorn on :$PORT (8000 unless set). worker / beat: the Celery processes.
 # Anything else runs as given (for example: docker compose run web python manage.py createsuperuser).
 set -e
 case "$1" in
   web)
     python manage.py migrate --no-input
-    exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers "${WEB_WORKERS:-3}" \
+    exec gunicorn config.wsgi --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_WORKERS:-3}" \
       --timeout 120 --max-requests 2000 --max-requests-jitter 200 --access-logfile -
     ;;
   worker)

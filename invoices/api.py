@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -16,11 +16,19 @@ from invoices.serializers import (
     InvoiceDetailSerializer,
     InvoiceInputSerializer,
     InvoiceSerializer,
+    UnreadableRequestSerializer,
     VoidSerializer,
 )
 from invoices.services import snapshot_value
 
-REFUSED = OpenApiResponse(ErrorFindingsSerializer, description="Refused: each problem as an error finding.")
+REFUSED = OpenApiResponse(
+    PolymorphicProxySerializer(
+        "InvoiceRefusal",
+        [ErrorFindingsSerializer, UnreadableRequestSerializer],
+        resource_type_field_name=None,
+    ),
+    description="Refused: each problem as an error finding, or `detail` when the body could not be read.",
+)
 
 
 def refusal(error: ValidationError) -> Response:

@@ -40,7 +40,9 @@ class EventSerializer(serializers.ModelSerializer):
 class InvoiceSerializer(serializers.ModelSerializer):
     lines = LineSerializer(many=True, read_only=True)
     findings = serializers.SerializerMethodField()
-    blue_original = serializers.CharField(source="blue_original.identity", default=None, read_only=True)
+    blue_original = serializers.CharField(
+        source="blue_original.identity", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Invoice
@@ -136,6 +138,12 @@ class InvoiceInputSerializer(serializers.Serializer):
 
 class ErrorFindingsSerializer(serializers.Serializer):
     findings = FindingSerializer(many=True)
+
+
+class UnreadableRequestSerializer(serializers.Serializer):
+    """The answer to a body that cannot be parsed, given before the invoice is looked at."""
+
+    detail = serializers.CharField()
 
 
 class VoidSerializer(serializers.Serializer):

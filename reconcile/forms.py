@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reconcile.decisions import ACTIONS
-from reconcile.messages import ACTION_LABELS, CATEGORY_LABELS
+from reconcile.messages import ACTION_LABELS, CATEGORY_LABELS, as_of_problem
 from reconcile.models import Discrepancy
 from reconcile.sellers import ERROR_CATEGORIES
 
@@ -28,6 +28,13 @@ class ImportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When the export was taken; today if left empty."),
     )
+
+    def clean_as_of(self):
+        day = self.cleaned_data.get("as_of")
+        problem = day and as_of_problem(day)
+        if problem:
+            raise forms.ValidationError(problem, code="as_of_out_of_range")
+        return day
 
     def as_of_moment(self) -> datetime | None:
         day = self.cleaned_data.get("as_of")

@@ -1,10 +1,13 @@
 """The reconciliation in words: categories, flags and why an export was refused (translated)."""
 
+from datetime import date
 from types import SimpleNamespace
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.spreadsheet_messages import problem_message
+from invoices.validation import EARLIEST_ISSUE_DATE
 
 CATEGORY_LABELS = {
     "matched": _("Matched"),
@@ -108,3 +111,11 @@ def problem_lines(problems: list[dict]) -> list[dict]:
         {"row": problem["row"], "message": problem_message(SimpleNamespace(**problem))}
         for problem in problems
     ]
+
+
+def as_of_problem(day: date) -> str | None:
+    """Why an export cannot be "as of" this day, or None: the bureau's data is from the fapiao era
+    and cannot be newer than today; a day outside would make every "days missing" wrong."""
+    if EARLIEST_ISSUE_DATE <= day <= timezone.localdate():
+        return None
+    return _("Enter a moment from %(earliest)s to today.") % {"earliest": EARLIEST_ISSUE_DATE}

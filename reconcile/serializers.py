@@ -1,6 +1,7 @@
+from django.utils import timezone
 from rest_framework import serializers
 
-from reconcile.messages import import_error
+from reconcile.messages import as_of_problem, import_error
 from reconcile.models import BureauImport, Discrepancy, ReconRun
 
 
@@ -86,6 +87,13 @@ class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     direction = serializers.ChoiceField(choices=["", "purchase", "sales"], required=False, default="")
     as_of = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate_as_of(self, as_of):
+        """Also keeps out moments that could not even be written back as RFC 3339 (year 188)."""
+        problem = as_of and as_of_problem(timezone.localdate(as_of))
+        if problem:
+            raise serializers.ValidationError(problem, code="as_of_out_of_range")
+        return as_of
 
 
 class RunStartSerializer(serializers.Serializer):

@@ -125,3 +125,10 @@ def test_the_schema_documents_the_company_header(db):
     parameters = schema["paths"]["/api/company/"]["get"]["parameters"]
     assert any(p["name"] == "X-Company" and p["in"] == "header" for p in parameters)
     assert "X-Company" not in str(schema["paths"]["/api/me/"])
+
+
+def test_a_member_added_without_an_email_answers_a_blank_one_as_the_schema_allows(alice, company_a, api_as):
+    created = api_as(alice).post("/api/members/", {"username": "frank", "role": "clerk"}, format="json")
+    assert created.json()["email"] == ""
+    schema = APIClient().get("/api/schema/?format=json").json()
+    assert "format" not in schema["components"]["schemas"]["Member"]["properties"]["email"]

@@ -127,3 +127,18 @@ def test_the_schema_documents_the_invoice_fields(db, client):
         "history",
     ]:
         assert name in fields
+
+
+def test_an_invoice_without_a_blue_original_answers_null_as_the_schema_allows(bob, company_a, api_as, client):
+    invoice = make_invoice(company_a, bob)
+    assert api_as(bob).get(f"/api/invoices/{invoice.pk}/").json()["blue_original"] is None
+    schema = client.get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["Invoice"]["properties"]["blue_original"]["nullable"] is True
+
+
+def test_a_body_that_cannot_be_read_is_refused_with_the_documented_detail(bob, company_a, api_as, client):
+    response = api_as(bob).post("/api/invoices/", "{", content_type="application/json")
+    assert response.status_code == 400 and set(response.json()) == {"detail"}
+    schemas = client.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert {"$ref": "#/components/schemas/UnreadableRequest"} in schemas["InvoiceRefusal"]["oneOf"]
+    assert schemas["UnreadableRequest"]["required"] == ["detail"]
