@@ -1,6 +1,7 @@
-"""An accountant's capture in a real browser, against gunicorn and a real Celery worker: upload a
-zip of mixed invoices (数电 XML, OFD, a PDF e-invoice), watch the progress until every file is read,
-then review and confirm a card into the ledger. A screenshot per step."""
+"""An accountant's capture in a real browser, against gunicorn and a real Celery worker: switch the
+login page to English and log in, upload a zip of mixed invoices (数电 XML, OFD, a PDF e-invoice),
+watch the progress until every file is read, then review and confirm a card into the ledger. A
+screenshot per step."""
 
 import io
 import zipfile
@@ -12,7 +13,7 @@ from accounts.roles import Role
 from ingest.models import IngestJob, JobState
 from invoices.models import Invoice
 from tests.conftest import PASSWORD, make_member
-from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.e2e.conftest import ARTIFACTS
 from tests.fixtures.einvoices import digital_invoice_xml, ofd_with_attachment
 from tests.fixtures.invoice_pdfs import standard_pdf
 
@@ -35,8 +36,18 @@ def test_an_accountant_uploads_a_zip_watches_it_read_and_confirms_a_card(
     Company.objects.filter(pk=company_a.pk).update(auto_confirm_capture=False)  # every card is reviewed
     make_member("dana", company_a, Role.ACCOUNTANT)
     page = browser_page
-    log_in(page, web_server, "dana", PASSWORD)
+    page.goto(f"{web_server}/accounts/login/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.select_option("select#language", "en")  # she reads English: switched on the login page
+    page.wait_for_selector("html[lang='en']")
+    assert page.locator("h1").inner_text() == "Log in to Fapiao Desk"
+    page.screenshot(path=ARTIFACTS / "capture-0-login-english.png", full_page=True)
+    page.fill("input[name=username]", "dana")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
     page.goto(f"{web_server}/capture/")
+    assert page.locator("html").get_attribute("lang") == "en"  # the choice outlives the login
     page.set_input_files(
         "input[name=files]", {"name": "三月发票.zip", "mimeType": "application/zip", "buffer": mixed_zip()}
     )
