@@ -4,12 +4,12 @@ the previous run and saying what changed since then."""
 
 import logging
 import time
-from contextlib import suppress
 from decimal import Decimal
 
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from config import database
 from invoices.models import Direction
 from reconcile import selectors, sellers, services
 from reconcile.bulk import insert_rows
@@ -41,26 +41,16 @@ def execute_run(run_id: int) -> None:
         _record_failure(run.pk, error)
 
 
-# A restarted PostgreSQL answers again within seconds; a run that lost it waits this long to say so.
-RECORD_ATTEMPTS, RECORD_PAUSE = 30, 2.0
-
-
 def _record_failure(run_id: int, error: Exception) -> None:
-    """Mark the run failed, so that the company can start another at once. Its writes were rolled
-    back with its transaction. When the database itself went away (restarted, connection cut), wait
-    for it to come back; if it does not, the sweep fails the run later."""
+    """Mark the run failed, so that the company can start another at once; its writes were rolled
+    back with its transaction. When the database itself went away, this waits for it to come back
+    (if it does not, the sweep fails the run later)."""
     text = f"{type(error).__name__}: {error}"[:500]
-    for _attempt in range(RECORD_ATTEMPTS):
-        try:
-            ReconRun.objects.filter(pk=run_id, state=ReconRun.State.RUNNING).update(
-                state=ReconRun.State.FAILED, error=text, finished_at=timezone.now()
-            )
-            return
-        except DatabaseError:
-            with suppress(DatabaseError):
-                connection.close()
-            time.sleep(RECORD_PAUSE)
-    log.error("reconciliation %s: the database did not come back; the sweep will fail the run", run_id)
+    failed = ReconRun.objects.filter(pk=run_id, state=ReconRun.State.RUNNING)
+    if not database.when_it_answers(
+        lambda: failed.update(state=ReconRun.State.FAILED, error=text, finished_at=timezone.now())
+    ):
+        log.error("reconciliation %s: the database did not come back; the sweep will fail the run", run_id)
 
 
 def _execute(run: ReconRun) -> None:

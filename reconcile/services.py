@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
 from accounts.services import field_error
-from config import dispatch
+from config import database, dispatch
 from ingest.services import store_file
 from ingest.storage import read_blob
 from reconcile import selectors
@@ -84,6 +84,30 @@ def read_import(import_id: int) -> None:
         _import_failed(bureau_import, "unreadable", {})
         return
     read = time.perf_counter()
+    try:
+        _write_import(bureau_import, parsed)
+    except DatabaseError:
+        log.exception("bureau import %s lost the database while being written", bureau_import.pk)
+        database.when_it_answers(lambda: import_interrupted(bureau_import.pk))
+        return
+    timings = {"read": read - started, "written": time.perf_counter() - read}
+    log.info(
+        "bureau import %s: %d invoices, read in %.2f s, written in %.2f s",
+        bureau_import.pk,
+        bureau_import.row_count,
+        timings["read"],
+        timings["written"],
+        extra={"timings": timings},
+    )
+    try:
+        run_start(company=company, by=bureau_import.created_by, bureau_import=bureau_import)
+    except ValidationError:
+        log.info("bureau import %s read while a run was under way; not reconciled yet", bureau_import.pk)
+
+
+def _write_import(bureau_import: BureauImport, parsed) -> None:
+    """The export's invoices and the import marked read, in one transaction."""
+    company = bureau_import.company
     with transaction.atomic():
         values = attrgetter(*selectors.RECORD_FIELDS)
         insert_rows(
@@ -100,19 +124,6 @@ def read_import(import_id: int) -> None:
             for problem in parsed.problems[:500]
         ]
         bureau_import.save()
-    timings = {"read": read - started, "written": time.perf_counter() - read}
-    log.info(
-        "bureau import %s: %d invoices, read in %.2f s, written in %.2f s",
-        bureau_import.pk,
-        bureau_import.row_count,
-        timings["read"],
-        timings["written"],
-        extra={"timings": timings},
-    )
-    try:
-        run_start(company=company, by=bureau_import.created_by, bureau_import=bureau_import)
-    except ValidationError:
-        log.info("bureau import %s read while a run was under way; not reconciled yet", bureau_import.pk)
 
 
 def _import_failed(bureau_import: BureauImport, code: str, params: dict) -> None:
@@ -159,6 +170,23 @@ def run_claim(run_id: int) -> bool:
 
 STUCK_AFTER = timedelta(minutes=15)  # the tasks' hard time limit is 10 minutes
 MAX_ATTEMPTS = 2
+
+
+def import_interrupted(import_id: int) -> None:
+    """A read that lost the database: read once more (its writes were rolled back), or failed with
+    the reason if it was the second time."""
+    from reconcile.tasks import read_import_task
+
+    bureau_import = BureauImport.objects.get(pk=import_id)
+    busy = BureauImport.objects.filter(
+        pk=import_id, state=BureauImport.State.READING, started_at=bureau_import.started_at
+    )
+    if bureau_import.attempts >= MAX_ATTEMPTS:
+        busy.update(state=BureauImport.State.FAILED, error_code="interrupted")
+        return
+    with transaction.atomic():
+        if busy.update(state=BureauImport.State.QUEUED, started_at=None):
+            _enqueue(read_import_task, bureau_import)
 
 
 def sweep_stuck(*, older_than: timedelta = STUCK_AFTER) -> dict[str, int]:

@@ -90,3 +90,19 @@ def test_work_whose_message_never_went_out_or_was_lost_is_sent_again(
     assert services.sweep_stuck()["sent_again"] == 0  # sent a moment ago
     ReconRun.objects.filter(pk=run.pk).update(sent_at=timezone.now() - timedelta(minutes=30))
     assert services.sweep_stuck()["sent_again"] == 1  # its message was lost with the broker
+
+
+def test_an_import_that_lost_the_database_is_read_once_more_then_failed(company):
+    bureau_import = imported(company)
+    BureauImport.objects.filter(pk=bureau_import.pk).update(
+        state="reading", started_at=timezone.now(), attempts=1
+    )
+    services.import_interrupted(bureau_import.pk)
+    bureau_import.refresh_from_db()
+    assert (bureau_import.state, bureau_import.started_at) == ("queued", None)
+    BureauImport.objects.filter(pk=bureau_import.pk).update(
+        state="reading", started_at=timezone.now(), attempts=2
+    )
+    services.import_interrupted(bureau_import.pk)
+    bureau_import.refresh_from_db()
+    assert (bureau_import.state, bureau_import.error_code) == ("failed", "interrupted")
