@@ -6,12 +6,17 @@ When the broker cannot be reached the user's request still succeeds: the work st
 `sent_at`, and the sweeps (every five minutes) send it again. A broker that restarts loses the
 messages it held; those are sent again once they are older than the sweep's cutoff. A message sent
 twice is harmless: a worker claims queued work with a conditional update, so it runs once.
+
+A Redis that restarts without its data (no persistence) forgets the mark each sweep leaves in it
+(the cache and the broker are the same Redis); a sweep that finds its mark gone sends every queued
+item at once instead of waiting for the cutoff.
 """
 
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -47,6 +52,16 @@ def send_after_commit(task, queryset: QuerySet, object_ids: list[int]) -> None:
     transaction.on_commit(after_commit)
 
 
-def lost_messages(*, cutoff: datetime) -> Q:
-    """Queued work to send again: never sent (past the grace) or sent before `cutoff`."""
+def broker_was_emptied(sweep: str) -> bool:
+    """True when this sweep's mark is gone from Redis (set again now): the broker restarted empty
+    or was flushed, and every message it held is lost. Also true the very first time."""
+    return cache.add(f"dispatch:mark:{sweep}", timezone.now().isoformat(), timeout=None)
+
+
+def lost_messages(*, sweep: str, cutoff: datetime) -> Q:
+    """Queued work to send again: never sent (past the grace) or sent before `cutoff`; all of it when
+    the broker was emptied since the sweep last ran."""
+    if broker_was_emptied(sweep):
+        log.warning("the broker holds no mark of the %s sweep: every queued item is sent again", sweep)
+        return Q()
     return Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True, created_at__lt=timezone.now() - UNSENT_GRACE)

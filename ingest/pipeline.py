@@ -240,7 +240,9 @@ def sweep_stuck_jobs(*, older_than: timedelta = STUCK_AFTER) -> tuple[int, int]:
     worker killed with the message taken, or a broker restarted, lost it) are sent again
     (config/dispatch.py). Returns (requeued or sent again, failed)."""
     cutoff = timezone.now() - older_than
-    waiting = IngestJob.objects.filter(dispatch.lost_messages(cutoff=cutoff), state=JobState.QUEUED)
+    waiting = IngestJob.objects.filter(
+        dispatch.lost_messages(sweep="ingest", cutoff=cutoff), state=JobState.QUEUED
+    )
     requeued, failed = list(waiting.values_list("pk", flat=True)), 0
     for job in IngestJob.objects.filter(state=JobState.PROCESSING, started_at__lt=cutoff):
         still_stuck = IngestJob.objects.filter(

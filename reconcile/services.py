@@ -203,11 +203,8 @@ def sweep_stuck(*, older_than: timedelta = STUCK_AFTER) -> dict[str, int]:
         (ReconRun, ReconRun.State.RUNNING, run_task, {"error": "interrupted", "finished_at": timezone.now()}),
     ]
     for model, busy, task, failure in stuck:
-        waiting = list(
-            model.objects.filter(dispatch.lost_messages(cutoff=cutoff), state=model.State.QUEUED).values_list(
-                "pk", flat=True
-            )
-        )
+        lost = dispatch.lost_messages(sweep=model._meta.label_lower, cutoff=cutoff)
+        waiting = list(model.objects.filter(lost, state=model.State.QUEUED).values_list("pk", flat=True))
         outcome["sent_again"] += len(waiting)
         for item in model.objects.filter(state=busy, started_at__lt=cutoff):
             still = model.objects.filter(pk=item.pk, state=busy, started_at=item.started_at)

@@ -93,6 +93,19 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+SWEEPS = ("ingest", "reconcile.bureauimport", "reconcile.reconrun")
+
+
+@pytest.fixture(autouse=True)
+def broker_as_the_sweeps_left_it():
+    """Each sweep finds its mark in Redis, as after its last run; a test that empties the broker
+    sees the sweeps send everything queued (config/dispatch.py)."""
+    from config import dispatch
+
+    for sweep in SWEEPS:
+        dispatch.broker_was_emptied(sweep)
+
+
 def start_celery_worker(tmp_path, label: str):
     """A real Celery worker process on the test Redis, using the test database and the test's data
     directory and OCR setting. Returns the process once the worker answers a ping."""

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from config.celery import app
@@ -106,3 +107,16 @@ def test_an_import_that_lost_the_database_is_read_once_more_then_failed(company)
     services.import_interrupted(bureau_import.pk)
     bureau_import.refresh_from_db()
     assert (bureau_import.state, bureau_import.error_code) == ("failed", "interrupted")
+
+
+def test_after_redis_was_emptied_the_sweep_sends_everything_queued_at_once(
+    company, django_capture_on_commit_callbacks
+):
+    """A Redis restarted without its data lost every message; the sweep finds its mark gone."""
+    run = imported(company).runs.get()
+    ReconRun.objects.filter(pk=run.pk).update(sent_at=timezone.now())  # sent a moment ago
+    assert services.sweep_stuck()["sent_again"] == 0
+    cache.clear()  # what a restart of a Redis without persistence leaves
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stuck()["sent_again"] == 1
+    assert services.sweep_stuck()["sent_again"] == 0  # the mark is back
