@@ -172,20 +172,27 @@ STUCK_AFTER = timedelta(minutes=15)  # the tasks' hard time limit is 10 minutes
 MAX_ATTEMPTS = 2
 
 
+IMPORT_INTERRUPTED = {"error_code": "interrupted"}
+
+
+def _take_back(item: BureauImport | ReconRun, busy: str, failure: dict) -> str | None:
+    """Work a worker lost hold of (it died, or lost the database; its writes were rolled back):
+    queued once more, or failed with the reason once it has had MAX_ATTEMPTS. Says which, or None
+    when the work moved on meanwhile."""
+    model = type(item)
+    still = model.objects.filter(pk=item.pk, state=busy, started_at=item.started_at)
+    if item.attempts >= MAX_ATTEMPTS:
+        return "failed" if still.update(state=model.State.FAILED, **failure) else None
+    return "requeued" if still.update(state=model.State.QUEUED, started_at=None) else None
+
+
 def import_interrupted(import_id: int) -> None:
-    """A read that lost the database: read once more (its writes were rolled back), or failed with
-    the reason if it was the second time."""
+    """A read that lost the database: read once more, or failed with the reason the second time."""
     from reconcile.tasks import read_import_task
 
     bureau_import = BureauImport.objects.get(pk=import_id)
-    busy = BureauImport.objects.filter(
-        pk=import_id, state=BureauImport.State.READING, started_at=bureau_import.started_at
-    )
-    if bureau_import.attempts >= MAX_ATTEMPTS:
-        busy.update(state=BureauImport.State.FAILED, error_code="interrupted")
-        return
     with transaction.atomic():
-        if busy.update(state=BureauImport.State.QUEUED, started_at=None):
+        if _take_back(bureau_import, BureauImport.State.READING, IMPORT_INTERRUPTED) == "requeued":
             _enqueue(read_import_task, bureau_import)
 
 
@@ -199,7 +206,7 @@ def sweep_stuck(*, older_than: timedelta = STUCK_AFTER) -> dict[str, int]:
     cutoff = timezone.now() - older_than
     outcome = {"requeued": 0, "failed": 0, "sent_again": 0}
     stuck = [
-        (BureauImport, BureauImport.State.READING, read_import_task, {"error_code": "interrupted"}),
+        (BureauImport, BureauImport.State.READING, read_import_task, IMPORT_INTERRUPTED),
         (ReconRun, ReconRun.State.RUNNING, run_task, {"error": "interrupted", "finished_at": timezone.now()}),
     ]
     for model, busy, task, failure in stuck:
@@ -207,13 +214,11 @@ def sweep_stuck(*, older_than: timedelta = STUCK_AFTER) -> dict[str, int]:
         waiting = list(model.objects.filter(lost, state=model.State.QUEUED).values_list("pk", flat=True))
         outcome["sent_again"] += len(waiting)
         for item in model.objects.filter(state=busy, started_at__lt=cutoff):
-            still = model.objects.filter(pk=item.pk, state=busy, started_at=item.started_at)
-            if item.attempts < MAX_ATTEMPTS:
-                if still.update(state=model.State.QUEUED, started_at=None):
-                    outcome["requeued"] += 1
-                    waiting.append(item.pk)
-            else:
-                outcome["failed"] += still.update(state=model.State.FAILED, **failure)
+            taken = _take_back(item, busy, failure)
+            if taken:
+                outcome[taken] += 1
+            if taken == "requeued":
+                waiting.append(item.pk)
         with transaction.atomic():
             dispatch.send_after_commit(task, model.objects.all(), waiting)
     if any(outcome.values()):
