@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl
 
 from rapidfuzz.distance import OSA
 
+from invoices.lookalikes import unify_lookalikes
+
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = tuple(3**i % 31 for i in range(17))
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -35,9 +37,10 @@ _CURRENCY_MARKS = str.maketrans("", "", "¥￥\x00")
 
 
 def normalize_text(value: str) -> str:
-    """Half-width form (NFKC turns full-width digits, letters and punctuation into ASCII),
-    without currency marks or NUL bytes, trimmed."""
-    return unicodedata.normalize("NFKC", value).translate(_CURRENCY_MARKS).strip()
+    """Half-width form (NFKC turns full-width digits, letters and punctuation into ASCII, and the
+    Kangxi radicals into the characters they print as), radical look-alikes NFKC misses made their
+    characters (invoices.lookalikes), without currency marks or NUL bytes, trimmed."""
+    return unicodedata.normalize("NFKC", unify_lookalikes(value)).translate(_CURRENCY_MARKS).strip()
 
 
 def normalize_id(value: str) -> str:

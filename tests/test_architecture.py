@@ -9,6 +9,14 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 APPS = ["accounts", "invoices", "ingest", "reconcile", "monitor"]
 PURE_MODULES = [
     "invoices/fapiao.py",
+    "invoices/lookalikes.py",
+    "ingest/extract/geometry.py",
+    "ingest/extract/layout.py",
+    "ingest/extract/line_table.py",
+    "ingest/extract/page_fields.py",
+    "ingest/extract/pdf_text.py",
+    "ingest/extract/ofd_glyphs.py",
+    "ingest/extract/ofd.py",
     "invoices/validation.py",
     "invoices/audit.py",
     "invoices/periods.py",

@@ -17,6 +17,8 @@ Field values are normalised text, so that sources compare equal when they agree:
 
 from dataclasses import dataclass, field
 
+from invoices.lookalikes import unify_lookalikes
+
 SOURCES = ("xml", "ofd", "pdf_text", "qr", "ocr")  # in precedence order, most trusted first
 
 FIELD_NAMES = (
@@ -86,7 +88,8 @@ class Extraction:
         if name not in FIELD_NAMES:
             raise ValueError(f"unknown field {name!r}")
         if value is not None and str(value).strip():
-            self.fields[name] = Field(str(value).strip(), self.source, confidence)
+            # Every source passes here: a radical look-alike (⽅, ⻓) becomes the character it prints as.
+            self.fields[name] = Field(unify_lookalikes(str(value).strip()), self.source, confidence)
 
 
 class ExtractError(Exception):

@@ -7,7 +7,9 @@ its sources are read in this order, an earlier source winning each field:
 1. `Doc_0/Attachs/*.xml`, the structured invoice, read by xml_einvoice (§9, §10);
 2. `Doc_0/Tags/*.xml`, custom tags whose values are ObjectRefs to the pages' TextObjects;
 3. `OFD.xml` DocInfo/CustomDatas, where 合计金额 is the tax-exclusive amount;
-4. the pages' text, read with the formats of §1 for what is still missing (confidence 0.9).
+4. the pages' text, each page drawn over its template, every label paired with the value printed
+   beside it whatever order the page was drawn in (ofd_glyphs.py, page_fields.py), for what is still
+   missing (confidence at most 0.9).
 
 Every XML member is parsed as xml_einvoice parses untrusted XML: no DTD, no entities.
 """
@@ -22,13 +24,15 @@ from pathlib import PurePosixPath
 from xml.etree.ElementTree import Element
 
 from ingest.extract.base import ExtractError, Extraction
+from ingest.extract.geometry import Glyph
+from ingest.extract.ofd_glyphs import page_glyphs, template_ids
+from ingest.extract.page_fields import read_page
 from ingest.extract.xml_einvoice import (
     LEGACY_FIELDS,
     LEGACY_LINE_FIELDS,
     FieldPaths,
     TextOf,
     children,
-    collapse,
     element_text,
     extract_xml,
     find_path,
@@ -40,7 +44,7 @@ from ingest.extract.xml_einvoice import (
     read_fields,
     read_lines,
 )
-from invoices.fapiao import FapiaoParseError, words_to_decimal
+from invoices.fapiao import normalize_text
 
 MAX_MEMBERS = 500
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
@@ -113,8 +117,9 @@ def extract_ofd(data: bytes) -> Extraction:
         raise ExtractError("empty")
     members = _read_package(data)
     ofd_root = parse_xml(members["OFD.xml"])
-    document = _document_folder(ofd_root)
-    pages = _read_pages(members, document)
+    document_root = _document_root(ofd_root)
+    document = posixpath.dirname(document_root) or DEFAULT_DOCUMENT
+    pages = _read_pages(members, document_root)
     extraction = Extraction("ofd")
     for reading in (
         _from_attachments(members, document),
@@ -190,10 +195,11 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return content
 
 
-def _document_folder(ofd_root: Element) -> str:
+def _document_root(ofd_root: Element) -> str:
+    """The member name of the document's Document.xml, as OFD.xml DocBody/DocRoot gives it."""
     doc_root = find_path(ofd_root, "DocBody/DocRoot")
-    location = "" if doc_root is None else element_text(doc_root).strip().lstrip("/")
-    return posixpath.dirname(location) or DEFAULT_DOCUMENT
+    location = "" if doc_root is None else element_text(doc_root)
+    return _member_name("", location) if location.strip() else f"{DEFAULT_DOCUMENT}/Document.xml"
 
 
 def _members_under(members: dict[str, bytes], folder: str, index_name: str) -> list[str]:
@@ -208,27 +214,45 @@ def _members_under(members: dict[str, bytes], folder: str, index_name: str) -> l
 @dataclass(frozen=True)
 class _Pages:
     objects: dict[str, str]  # TextObject ID -> its text, for the tags' ObjectRefs
-    text: str  # the pages' TextObjects in order, one a line
-    template_text: str  # the template pages' labels and titles
+    glyphs: list[list[Glyph]]  # each page's characters where they sit, over its templates
 
 
-def _read_pages(members: dict[str, bytes], document: str) -> _Pages:
+def _read_pages(members: dict[str, bytes], document_root: str) -> _Pages:
+    document = posixpath.dirname(document_root) or DEFAULT_DOCUMENT
     page_re = re.compile(rf"{re.escape(document)}/Pages/Page_([0-9]{{1,6}})/Content\.xml")
-    template_re = re.compile(rf"{re.escape(document)}/(?:Tpls|Temps)/[^/]+/Content\.xml")
     numbered = sorted((int(match[1]), name) for name in members if (match := page_re.fullmatch(name)))
+    templates = _templates(members, document_root)
     objects: dict[str, str] = {}
-    lines: list[str] = []
+    glyphs: list[list[Glyph]] = []
     for _, name in numbered:
-        for object_id, text in _text_objects(parse_xml(members[name])):
+        page = parse_xml(members[name])
+        for object_id, text in _text_objects(page):
             objects.setdefault(object_id, text)
-            lines.append(collapse(text))
-    templates = [
-        collapse(text)
-        for name in sorted(members)
-        if template_re.fullmatch(name)
-        for _, text in _text_objects(parse_xml(members[name]))
-    ]
-    return _Pages(objects, "\n".join(lines), "\n".join(templates))
+        drawn_over = [templates[template] for template in template_ids(page) if template in templates]
+        glyphs.append(page_glyphs([*drawn_over, page]))
+    return _Pages(objects, glyphs)
+
+
+def _templates(members: dict[str, bytes], document_root: str) -> dict[str, Element]:
+    """The template pages Document.xml declares, by ID; those that do not read are left out, as
+    only their printed labels are wanted."""
+    document = _parsed_or_none(members[document_root]) if document_root in members else None
+    found = {}
+    for template in children(find_path(document, "CommonData"), "TemplatePage"):
+        location = _member_name(posixpath.dirname(document_root), template.get("BaseLoc", ""))
+        content = _parsed_or_none(members[location]) if location in members else None
+        if content is not None:
+            found[template.get("ID", "")] = content
+    return found
+
+
+def _member_name(folder: str, location: str) -> str:
+    """A BaseLoc as the package's member name: relative to the folder of the file that names it,
+    or to the package's root when it starts with /."""
+    location = location.strip().replace("\\", "/")
+    if location.startswith("/"):
+        return posixpath.normpath(location.lstrip("/"))
+    return posixpath.normpath(posixpath.join(folder, location))
 
 
 def _text_objects(page: Element) -> list[tuple[str, str]]:
@@ -326,99 +350,19 @@ def _from_custom_datas(ofd_root: Element) -> Extraction:
 
 
 def _label(text: str) -> str:
-    return "".join(text.split()).replace("（", "(").replace("）", ")")
+    """A CustomData name as the table spells it: half-width, look-alikes unified, no spaces."""
+    return "".join(normalize_text(text).split())
 
 
-# Source 4: the page text, by the §1 formats and the labels printed next to the values.
-
-_AMOUNT = r"(-?[0-9][0-9,]*\.[0-9]{2})(?![0-9])"
-# A label preceded by another character is part of a longer one: 原发票号码, 蓝字数电发票号码, 所属…发票代码.
-_NUMBER_RE = re.compile(r"(?<![\u4e00-\u9fff])发票号码\s*[:：]\s*([0-9]{20}|[0-9]{8})(?![0-9])")
-_CODE_RE = re.compile(r"(?<![\u4e00-\u9fff])发票代码\s*[:：]\s*([0-9]{12}|[0-9]{10})(?![0-9])")
-_DIGITAL_NUMBER_LINE_RE = re.compile(r"[0-9]{20}")
-_LEGACY_CODE_LINE_RE = re.compile(r"[0-9]{12}|[0-9]{10}")
-_LABELLED_DATE_RE = re.compile(r"开票日期\s*[:：]\s*([0-9]{4}\s*[年-]\s*[0-9]{1,2}\s*[月-]\s*[0-9]{1,2})")
-_DATE_RE = re.compile(r"[0-9]{4}\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日")
-_CHECK_CODE_RE = re.compile(r"校\s*验\s*码\s*[:：]\s*((?:[0-9] ?){19}[0-9])(?![0-9])")
-_PARTY_RE = re.compile(r"(?P<buyer>购\s*买\s*方|购\s*方)|(?P<seller>销\s*售\s*方|销\s*方)")
-_TIN_RE = re.compile(r"(?:统一社会信用代码|纳税人识别号)[^:：\n]{0,12}[:：]\s*([0-9A-Z]{15,20})(?![0-9A-Z])")
-_NAME_RE = re.compile(r"名\s*称\s*[:：][^\S\n]*\n?[^\S\n]*([^\n:：]+)")
-_TOTAL_RE = re.compile(rf"[(（]\s*小\s*写\s*[)）]\s*[¥￥]?\s*{_AMOUNT}")
-_AMOUNT_RE = re.compile(rf"(?<![税价])金\s*额\s*[:：]\s*[¥￥]?\s*{_AMOUNT}")
-_TAX_RE = re.compile(rf"税\s*额\s*[:：]\s*[¥￥]?\s*{_AMOUNT}")
-_SUM_ROW_RE = re.compile(rf"合\s*计\s*[¥￥]?\s*{_AMOUNT}\s*[¥￥]?\s*(?:{_AMOUNT}|(\*\*\*))")
-_WORDS_RE = re.compile(
-    r"(?:[(（]负数[)）])?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]+[圆元][零壹贰叁肆伍陆柒捌玖角分整正]*"
-)
+# Source 4: the page text, each label paired with the value printed beside it (page_fields.py).
 
 
 def _from_page_text(pages: _Pages) -> Extraction:
     reading = Extraction("ofd")
-    text = pages.text
-    _put_first(reading, "number", _NUMBER_RE, text)
-    if "number" not in reading.fields:
-        reading.put("number", _digital_number_line(text), PAGE_TEXT_CONFIDENCE)
-    _put_first(reading, "code", _CODE_RE, text)
-    _put_first(reading, "issue_date", _LABELLED_DATE_RE, text)
-    if "issue_date" not in reading.fields:
-        _put_first(reading, "issue_date", _DATE_RE, text, group=0)
-    _put_first(reading, "check_code", _CHECK_CODE_RE, text)
-    _put_by_party(reading, "tin", _TIN_RE, text)
-    _put_by_party(reading, "name", _NAME_RE, text)
-    _put_amounts(reading, text)
-    _put_words(reading, text)
-    put_kind_from_code(reading)
-    reading.put("kind", kind_from_title(f"{text}\n{pages.template_text}"), PAGE_TEXT_CONFIDENCE)
-    return reading
-
-
-def _put_first(reading: Extraction, name: str, pattern: re.Pattern, text: str, group: int = 1) -> None:
-    for match in pattern.finditer(text):
-        if name in reading.fields:
-            return
-        put_normalized(reading, name, match[group], PAGE_TEXT_CONFIDENCE)
-
-
-def _digital_number_line(text: str) -> str | None:
-    """A line of 20 digits alone is the 数电 number, but only on a page without a 发票代码: legacy
-    invoices print their 20-digit 校验码 the same way."""
-    lines = text.splitlines()
-    if any(_LEGACY_CODE_LINE_RE.fullmatch(line) for line in lines):
-        return None
-    return next((line for line in lines if _DIGITAL_NUMBER_LINE_RE.fullmatch(line)), None)
-
-
-def _put_by_party(reading: Extraction, suffix: str, pattern: re.Pattern, text: str) -> None:
-    """A labelled value belongs to the party (购买方 or 销售方) named last before its label."""
-    for match in pattern.finditer(text):
-        party = _party_before(text, match.start())
-        if party is not None and f"{party}_{suffix}" not in reading.fields:
-            put_normalized(reading, f"{party}_{suffix}", match[1], PAGE_TEXT_CONFIDENCE)
-
-
-def _party_before(text: str, position: int) -> str | None:
-    party = None
-    for match in _PARTY_RE.finditer(text, 0, position):
-        party = "buyer" if match["buyer"] else "seller"
-    return party
-
-
-def _put_amounts(reading: Extraction, text: str) -> None:
-    _put_first(reading, "total", _TOTAL_RE, text)
-    _put_first(reading, "amount", _AMOUNT_RE, text)
-    _put_first(reading, "tax", _TAX_RE, text)
-    row = _SUM_ROW_RE.search(text)  # the 合计 row: amount, then tax (*** when 免税)
-    if row is not None:
-        for name, value in (("amount", row[1]), ("tax", row[2] or row[3])):
+    for index, glyphs in enumerate(pages.glyphs):
+        page = read_page(glyphs, source="ofd", index=index)
+        for name, found in page.fields.items():
             if name not in reading.fields:
-                put_normalized(reading, name, value, PAGE_TEXT_CONFIDENCE)
-
-
-def _put_words(reading: Extraction, text: str) -> None:
-    for match in _WORDS_RE.finditer(text):
-        try:
-            words_to_decimal(match[0])
-        except FapiaoParseError:
-            continue
-        reading.put("total_in_words", match[0], PAGE_TEXT_CONFIDENCE)
-        return
+                reading.put(name, found.value, min(found.confidence, PAGE_TEXT_CONFIDENCE))
+        reading.lines.extend(page.lines)
+    return reading
