@@ -137,6 +137,7 @@ class Table:
     columns: tuple[str, ...]  # canonical names found, in file order
     ignored_columns: tuple[str, ...]  # header texts that matched no Column, or repeated one
     rows: tuple[Row, ...]
+    title: tuple[str, ...] = ()  # the non-blank rows above the header, each its cells' text joined by a space
 
 
 def read_table(data: bytes, columns: Sequence[Column], *, max_rows: int = 1_000_000) -> Table:
@@ -152,6 +153,7 @@ def read_table(data: bytes, columns: Sequence[Column], *, max_rows: int = 1_000_
         columns=tuple(field.name for field in header.fields),
         ignored_columns=header.ignored,
         rows=_read_rows(sheet, header, max_rows),
+        title=_title_rows(sheet, header),
     )
 
 
@@ -441,6 +443,16 @@ def _read_rows(sheet: _Sheet, header: _Header, max_rows: int) -> tuple[Row, ...]
             cells = [*cells, *([""] * (width - len(cells)))]
         rows.append(_read_row(index + 1, cells, plan))
     return tuple(rows)
+
+
+def _title_rows(sheet: _Sheet, header: _Header) -> tuple[str, ...]:
+    """The rows above the header as text (a merged title is in its first cell, the others empty)."""
+    lines = []
+    for cells in islice(sheet.rows(), header.index):
+        texts = [text for cell in cells if (text := _text(cell).strip())]
+        if texts:
+            lines.append(" ".join(texts))
+    return tuple(lines)
 
 
 def _is_blank(cells: Sequence[object]) -> bool:

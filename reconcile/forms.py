@@ -26,7 +26,10 @@ class ImportForm(forms.Form):
         label=_("Bureau data as of"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("When the export was taken; today if left empty."),
+        help_text=_(
+            "When the export was taken. Left empty, the export time in the file's title row (导出时间) "
+            "is taken, else the moment of upload; a day entered here wins over the file's."
+        ),
     )
 
     def clean_as_of(self):

@@ -4,6 +4,8 @@ Implements RULES.md §8 (the 全量发票查询 发票基础信息 sheet, the li
 headers matched by name below any title rows, with the known aliases; identity = 数电发票号码, else
 发票代码:发票号码; red invoices and their blue originals from 是否正数发票 and 备注), §7 (status texts and
 codes) and §1 (identifiers as text: an id Excel stored as a number has lost digits and is reported).
+The title rows above the header may name the 开票日期 range asked for and the export's moment
+(reconcile/export_title.py).
 
 The line sheet has one row per invoice line: its rows are grouped by identity in file order and the
 lines' 金额 and 税额 added up; the total is their sum (a line's 价税合计 is not repeated per invoice
@@ -25,6 +27,7 @@ from invoices.fapiao import (
 )
 from invoices.ledger_file import RED_DIGITAL, RED_LEGACY, STATUS_WORDS
 from invoices.spreadsheets import CellKind, Column, Row, SpreadsheetError, read_table
+from reconcile.export_title import ExportTitle, read_export_title
 from reconcile.records import InvoiceRecord
 
 LAYOUTS = ("basic", "lines", "tick")
@@ -73,8 +76,9 @@ class BureauFile:
     records: tuple[InvoiceRecord, ...]
     problems: tuple[RowProblem, ...]
     direction: str
-    period: tuple[date, date] | None
+    period: tuple[date, date] | None  # the first and last issue date of its invoices
     ignored_columns: tuple[str, ...]
+    title: ExportTitle  # the period asked for and the export's moment, when its title rows say
 
 
 class BureauFileError(ValueError):
@@ -262,4 +266,5 @@ def read_bureau_file(data: bytes, *, company_tin: str, direction: str | None = N
         direction=chosen,
         period=(min(dates), max(dates)) if dates else None,
         ignored_columns=table.ignored_columns,
+        title=read_export_title(table.title),
     )

@@ -20,8 +20,11 @@ Passes, in order; a record paired by one pass takes no part in the later ones:
                        total: the same invoice entered twice under another number -> duplicate_in_ledger
   rest:missing_in_bureau / rest:pending_sync / rest:missing_in_ledger
 
-Ledger invoices dated outside the export's period are out of its scope: they may still pair, but
-left alone they give no result (the bureau was not asked about them)."""
+The export's scope (scope()) is the 开票日期 range its title rows say it was asked for, else from the
+first month of its invoices, and never past its as-of day. A ledger invoice dated inside the scope that
+the bureau lacks is missing_in_bureau or pending_sync by the sync lag, however close to the as-of it
+was issued. One dated outside may still pair, but left alone it gives no result (the bureau was not
+asked about it, or it was issued after the export was taken); left_out() counts those."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -30,7 +33,6 @@ from decimal import Decimal
 from operator import attrgetter
 
 from invoices.fapiao import TinKind, check_tin, one_edit_apart
-from invoices.periods import month_bounds
 from reconcile.records import InvoiceRecord, Result
 
 BLOCK_CAP = 50
@@ -44,11 +46,21 @@ TINS = ("seller_tin", "buyer_tin")
 SUSPECT_FIELDS = ("code", "number", "issue_date", "amount", "tax", "total")
 
 
-def scope(first: date, last: date, as_of: date) -> tuple[date, date]:
-    """The issue dates an export speaks for: from the first of the month of its earliest invoice to
-    the end of the month of its latest, but not past the moment it was taken. Exports are asked for
-    by month, and a ledger invoice of a day the export covers but lacks is missing from it."""
-    return first.replace(day=1), min(as_of, month_bounds(last)[1])
+def scope(*, first_issued: date, as_of: date, asked: tuple[date, date] | None = None) -> tuple[date, date]:
+    """The issue dates an export speaks for: the range it was asked for when its title says so, else
+    from the first of the month of its earliest invoice (exports are asked for by month) to its as-of
+    day; never past the as-of day, since nothing issued later can be in it."""
+    start, end = asked or (first_issued.replace(day=1), as_of)
+    return start, min(end, as_of)
+
+
+def left_out(
+    ledger: Iterable[InvoiceRecord], results: Iterable[Result], period: tuple[date, date]
+) -> tuple[int, int]:
+    """How many ledger records reconcile() gave no result, being dated before the period and after it."""
+    concluded = {result.ledger_key for result in results}
+    dates = [record.issue_date for record in ledger if record.key not in concluded]
+    return sum(day < period[0] for day in dates), sum(day > period[1] for day in dates)
 
 
 def _order(records: Iterable[InvoiceRecord]) -> list[InvoiceRecord]:
@@ -355,6 +367,9 @@ class _Matcher:
     def _twin_key(self, record: InvoiceRecord) -> tuple:
         return self._counterparty(record), record.issue_date, record.total
 
+    def _in_scope(self, day: date) -> bool:
+        return day <= self.as_of and (self.period is None or self.period[0] <= day <= self.period[1])
+
     def rest(self) -> None:
         twins = {
             self._twin_key(record): record.key for record in self.ledger if record.key in self.paired_ledger
@@ -366,7 +381,7 @@ class _Matcher:
                     Result("duplicate_in_ledger", record.key, None, rule="rest:twin", candidates=(twin,))
                 )
                 continue
-            if self.period is not None and not (self.period[0] <= record.issue_date <= self.period[1]):
+            if not self._in_scope(record.issue_date):
                 continue
             days = (self.as_of - record.issue_date).days
             category = "missing_in_bureau" if days > self.sync_lag_days else "pending_sync"

@@ -30,6 +30,11 @@ class BureauImport(CompanyOwned):
         DONE = "done", _("Read")
         FAILED = "failed", _("Failed")
 
+    class AsOfSource(models.TextChoices):
+        TYPED = "typed", _("as given on upload")
+        EXPORTED = "exported", _("the export time in the file's title")
+        UPLOADED = "uploaded", _("the moment of upload")
+
     stored_file = models.ForeignKey("ingest.StoredFile", on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
     error_code = models.CharField(max_length=32, blank=True)
@@ -40,6 +45,12 @@ class BureauImport(CompanyOwned):
     period_start = models.DateField(_("first issue date"), null=True)
     period_end = models.DateField(_("last issue date"), null=True)
     as_of = models.DateTimeField(_("bureau data as of"))
+    as_of_source = models.CharField(max_length=8, choices=AsOfSource.choices, blank=True)  # "": not recorded
+    # What the export's title rows say: the 开票日期 range it was asked for (查询条件) and when it was
+    # taken (导出时间); empty when they do not say.
+    query_start = models.DateField(_("issue dates asked from"), null=True, blank=True)
+    query_end = models.DateField(_("issue dates asked to"), null=True, blank=True)
+    exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
     row_count = models.PositiveIntegerField(_("invoices"), default=0)
     problems = models.JSONField(_("rows not read"), default=list)
     created_by = models.ForeignKey(
@@ -116,6 +127,12 @@ class ReconRun(CompanyOwned):
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     counts = models.JSONField(default=dict)
+    # The issue dates the run compared (reconcile/matching.py scope()), and how many ledger invoices of
+    # its direction it left without a conclusion because they are dated before or after them.
+    scope_start = models.DateField(null=True, blank=True)
+    scope_end = models.DateField(null=True, blank=True)
+    left_out_earlier = models.PositiveIntegerField(default=0)
+    left_out_later = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

@@ -13,8 +13,8 @@ from config import database
 from invoices.models import Direction
 from reconcile import selectors, sellers, services
 from reconcile.bulk import insert_rows
-from reconcile.matching import reconcile, scope
-from reconcile.models import Discrepancy, ReconRun
+from reconcile.matching import left_out, reconcile, scope
+from reconcile.models import BureauImport, Discrepancy, ReconRun
 from reconcile.records import InvoiceRecord, Result
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,7 @@ def _execute(run: ReconRun) -> None:
     loaded = time.perf_counter()
     services.run_progress(run, 30)
     as_of = timezone.localtime(bureau_import.as_of).date()
-    period = (
-        scope(bureau_import.period_start, bureau_import.period_end, as_of)
-        if bureau_import.period_start
-        else None
-    )
+    period = _scope(bureau_import, as_of)
     results = reconcile(
         ledger,
         bureau,
@@ -95,10 +91,15 @@ def _execute(run: ReconRun) -> None:
         for result in results:
             counts[result.category] = counts.get(result.category, 0) + 1
         counts["arrived"] = _arrived(previous, results)
+        earlier_left_out, later_left_out = left_out(ledger, results, period)
         ReconRun.objects.filter(pk=run.pk).update(
             state=ReconRun.State.DONE,
             progress=100,
             counts=counts,
+            scope_start=period[0],
+            scope_end=period[1],
+            left_out_earlier=earlier_left_out,
+            left_out_later=later_left_out,
             previous=previous,
             finished_at=timezone.now(),
         )
@@ -116,6 +117,12 @@ def _execute(run: ReconRun) -> None:
         *timings.values(),
         extra={"timings": timings},
     )
+
+
+def _scope(bureau_import: BureauImport, as_of) -> tuple:
+    """The issue dates the run compares: the range the export's title names, else its months."""
+    asked = (bureau_import.query_start, bureau_import.query_end) if bureau_import.query_start else None
+    return scope(first_issued=bureau_import.period_start or as_of, as_of=as_of, asked=asked)
 
 
 def _pair_key(invoice_id, identity: str) -> tuple:

@@ -26,11 +26,26 @@ class BureauImportSerializer(serializers.ModelSerializer):
             "layout",
             "period_start",
             "period_end",
+            "query_start",
+            "query_end",
+            "exported_at",
             "as_of",
+            "as_of_source",
             "row_count",
             "problems",
             "created_at",
         ]
+        extra_kwargs = {
+            "period_start": {"help_text": "The earliest issue date among the export's invoices"},
+            "period_end": {"help_text": "The latest issue date among the export's invoices"},
+            "query_start": {"help_text": "The first issue date the export was asked for, from its title"},
+            "query_end": {"help_text": "The last issue date the export was asked for, from its title"},
+            "exported_at": {"help_text": "When the export was taken (导出时间), from its title"},
+            "as_of_source": {
+                "help_text": "Where as_of comes from: typed on upload, the export time in the title, "
+                "or the moment of upload ('' for imports made before this was recorded)"
+            },
+        }
 
     def get_error(self, bureau_import: BureauImport) -> str:
         return (
@@ -49,10 +64,20 @@ class RunSerializer(serializers.ModelSerializer):
             "state",
             "progress",
             "counts",
+            "scope_start",
+            "scope_end",
+            "left_out_earlier",
+            "left_out_later",
             "created_at",
             "started_at",
             "finished_at",
         ]
+        extra_kwargs = {
+            "scope_start": {"help_text": "The first issue date compared"},
+            "scope_end": {"help_text": "The last issue date compared: the export's as-of day at the latest"},
+            "left_out_earlier": {"help_text": "Ledger invoices not compared: issued before scope_start"},
+            "left_out_later": {"help_text": "Ledger invoices not compared: issued after scope_end"},
+        }
 
 
 class DiscrepancySerializer(serializers.ModelSerializer):
@@ -86,7 +111,12 @@ class DiscrepancySerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     direction = serializers.ChoiceField(choices=["", "purchase", "sales"], required=False, default="")
-    as_of = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    as_of = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the export was taken. Left out: the export time in its title (导出时间), else now",
+    )
 
     def validate_as_of(self, as_of):
         """Also keeps out moments that could not even be written back as RFC 3339 (year 188)."""

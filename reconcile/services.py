@@ -18,8 +18,9 @@ from ingest.services import store_file
 from ingest.storage import read_blob
 from reconcile import selectors
 from reconcile.bulk import insert_rows
+from reconcile.export_title import ExportTitle
 from reconcile.importers import BureauFileError, read_bureau_file
-from reconcile.messages import import_error
+from reconcile.messages import as_of_problem, import_error
 from reconcile.models import BureauImport, BureauInvoice, ReconRun
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def bureau_import_create(
         stored_file=stored,
         requested_direction=direction,
         as_of=as_of or timezone.now(),
+        as_of_source=BureauImport.AsOfSource.TYPED if as_of else BureauImport.AsOfSource.UPLOADED,
         created_by=by,
     )
     _enqueue(read_import_task, bureau_import)
@@ -118,12 +120,24 @@ def _write_import(bureau_import: BureauImport, parsed) -> None:
         bureau_import.state = BureauImport.State.DONE
         bureau_import.direction, bureau_import.layout = parsed.direction, parsed.layout
         bureau_import.period_start, bureau_import.period_end = parsed.period or (None, None)
+        _take_title(bureau_import, parsed.title)
         bureau_import.row_count = len(parsed.records)
         bureau_import.problems = [
             {"row": problem.row, "column": problem.column, "code": problem.code, "params": problem.params}
             for problem in parsed.problems[:500]
         ]
         bureau_import.save()
+
+
+def _take_title(bureau_import: BureauImport, title: ExportTitle) -> None:
+    """Keep what the export's title says; its export time is the as-of unless one was given on
+    upload. A moment outside the fapiao era or later than today is not taken."""
+    bureau_import.query_start, bureau_import.query_end = title.period or (None, None)
+    exported_at = title.exported_at and timezone.make_aware(title.exported_at)
+    if exported_at and as_of_problem(timezone.localdate(exported_at)) is None:
+        bureau_import.exported_at = exported_at
+        if bureau_import.as_of_source != BureauImport.AsOfSource.TYPED:
+            bureau_import.as_of, bureau_import.as_of_source = exported_at, BureauImport.AsOfSource.EXPORTED
 
 
 def _import_failed(bureau_import: BureauImport, code: str, params: dict) -> None:
