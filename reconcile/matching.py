@@ -57,10 +57,12 @@ def scope(*, first_issued: date, as_of: date, asked: tuple[date, date] | None = 
 def left_out(
     ledger: Iterable[InvoiceRecord], results: Iterable[Result], period: tuple[date, date]
 ) -> tuple[int, int]:
-    """How many ledger records reconcile() gave no result, being dated before the period and after it."""
+    """How many ledger records reconcile() gave no result, being dated before the period and after it
+    (after it only, when an as-of before the range asked for leaves the period empty)."""
     concluded = {result.ledger_key for result in results}
     dates = [record.issue_date for record in ledger if record.key not in concluded]
-    return sum(day < period[0] for day in dates), sum(day > period[1] for day in dates)
+    start, end = period
+    return sum(day < start and day <= end for day in dates), sum(day > end for day in dates)
 
 
 def _order(records: Iterable[InvoiceRecord]) -> list[InvoiceRecord]:
