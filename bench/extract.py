@@ -34,8 +34,9 @@ from django.db import connection, transaction
 from django.test.utils import setup_test_environment
 
 from ingest.extract.base import KEY_FIELDS, ExtractError
+from ingest.extract.engines import get_engine
 from ingest.extract.images import prepare_for_ocr
-from ingest.extract.ocr import extract_ocr, get_engine
+from ingest.extract.ocr import extract_ocr
 from ingest.extract.ofd import extract_ofd
 from ingest.extract.pdf_text import extract_pdf_text
 from ingest.extract.qr import extract_qr, read_qr_payloads

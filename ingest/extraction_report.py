@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from ingest import archives, sniff
 from ingest.extract.base import KEY_FIELDS, ExtractError
+from ingest.extract.engines import get_engine
 from ingest.extract.merge import merge
-from ingest.extract.ocr import get_engine
 from ingest.extract.registry import read_invoices
 from ingest.pipeline import draft_values
 from invoices import validation

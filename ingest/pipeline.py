@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from config import dispatch
 from ingest import archives, sniff, storage
+from ingest.doubts import accept_known_tins, field_json
 from ingest.extract.base import KEY_FIELDS, ExtractError
+from ingest.extract.engines import get_engine
 from ingest.extract.merge import Merged, merge
-from ingest.extract.ocr import get_engine
 from ingest.extract.registry import read_invoices
 from ingest.models import IngestJob, JobState
 from ingest.services import confirmed_invoice_source, enqueue, store_file
@@ -156,11 +157,14 @@ def draft_values(merged: Merged, company_tin: str) -> tuple[dict, list[dict]]:
 
 
 def serialise(merged: Merged, problems: dict | None = None) -> dict:
-    reading = lambda field: {"value": field.value, "source": field.source, "confidence": field.confidence}  # noqa: E731
     return {
-        "fields": {name: reading(field) for name, field in merged.fields.items()},
+        "fields": {name: field_json(field) for name, field in merged.fields.items()},
         "conflicts": [
-            {"name": conflict.name, "chosen": reading(conflict.chosen), "other": reading(conflict.other)}
+            {
+                "name": conflict.name,
+                "chosen": field_json(conflict.chosen),
+                "other": field_json(conflict.other),
+            }
             for conflict in merged.conflicts
         ],
         "lines": merged.lines,
@@ -171,15 +175,16 @@ def serialise(merged: Merged, problems: dict | None = None) -> dict:
 
 
 def _certain(merged: Merged) -> bool:
-    """Every key field read by a structured source, and no source disagreeing about one."""
-    present = [name for name in KEY_FIELDS if name in merged.fields]
-    return all(merged.fields[name].source in STRUCTURED for name in present) and not any(
+    """Every key field read by a structured source without a doubt, and no source disagreeing about one."""
+    present = [merged.fields[name] for name in KEY_FIELDS if name in merged.fields]
+    return all(field.source in STRUCTURED and not field.doubt for field in present) and not any(
         conflict.name in KEY_FIELDS for conflict in merged.conflicts
     )
 
 
 def _decide(job: IngestJob, merged: Merged) -> None:
     company = job.company
+    merged = accept_known_tins(merged, company)
     values, lines = draft_values(merged, company.tin)
     missing = [name for name in REQUIRED if name not in merged.fields]
     try:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ingest import sniff
+from ingest.doubts import doubt_text
 from ingest.models import IngestJob
 from invoices.drafts import LINE_FIELDS
 from invoices.forms import InvoiceForm, LineFormSet
@@ -49,8 +50,12 @@ def _annotations(job: IngestJob) -> dict[str, dict]:
         notes[name] = {
             "source": SOURCE_LABELS.get(reading["source"], reading["source"]),
             "confidence": round(reading["confidence"] * 100),
-            "unsure": reading["confidence"] < UNSURE_BELOW or name in conflicts or name in problems,
+            "unsure": reading["confidence"] < UNSURE_BELOW
+            or name in conflicts
+            or name in problems
+            or "doubt" in reading,
             "others": conflicts.get(name, []),
+            "doubt": doubt_text(reading.get("doubt")),
         }
     return notes
 

@@ -68,3 +68,10 @@ def counterparty_named(*, company: Company, text: str) -> Q:
     tins = {tin for tin, _name in named if tin}
     names_without_tin = {name for tin, name in named if not tin}
     return Q(counterparty_tin__in=tins) | Q(counterparty_tin="", counterparty_name__in=names_without_tin)
+
+
+def known_tins(*, company: Company, tins: list[str]) -> set[str]:
+    """Which of `tins` the company knows: its own, or a counterparty its invoices name."""
+    wanted = {tin for tin in tins if tin}
+    counterparties = Counterparty.objects.of(company).filter(tin__in=wanted).values_list("tin", flat=True)
+    return (wanted & {company.tin}) | set(counterparties)

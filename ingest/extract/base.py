@@ -68,10 +68,20 @@ LINE_FIELD_NAMES = (
 
 
 @dataclass(frozen=True)
+class Doubt:
+    """Why a reading is not certain, for the reviewer: a stable code (ingest/doubts.py words it) and
+    the values its message names."""
+
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Field:
     value: str
     source: str  # one of SOURCES
     confidence: float  # 0..1; 1.0 for structured sources (XML, OFD, text layer, QR)
+    doubt: Doubt | None = None  # set when a check the value should pass failed or could not be made
 
 
 @dataclass
@@ -83,13 +93,13 @@ class Extraction:
     lines: list[dict[str, str]] = field(default_factory=list)  # LINE_FIELD_NAMES -> text ("" when absent)
     pages: tuple[int, ...] = (0,)  # 0-based pages of the file this invoice is on (PDF, TIFF)
 
-    def put(self, name: str, value: str | None, confidence: float = 1.0) -> None:
+    def put(self, name: str, value: str | None, confidence: float = 1.0, doubt: Doubt | None = None) -> None:
         """Record a field when it has a value (empty text means "not found", never "empty")."""
         if name not in FIELD_NAMES:
             raise ValueError(f"unknown field {name!r}")
         if value is not None and str(value).strip():
             # Every source passes here: a radical look-alike (⽅, ⻓) becomes the character it prints as.
-            self.fields[name] = Field(unify_lookalikes(str(value).strip()), self.source, confidence)
+            self.fields[name] = Field(unify_lookalikes(str(value).strip()), self.source, confidence, doubt)
 
 
 class ExtractError(Exception):

@@ -22,24 +22,24 @@ COLUMN_BREAK = 0.5  # a gap this much wider than a word's usual gap separates tw
 SAME_LINE = 0.35  # the least vertical overlap, as a share of the smaller height, of two boxes on one line
 
 
-def glyph_text(char: str) -> str:
-    """A printed character as labels are matched: its NFKC form when that is one character (full-
-    width digits and the Kangxi radicals become what they print as), a radical look-alike NFKC leaves
-    alone made its ideograph, else the character itself."""
-    normal = unicodedata.normalize("NFKC", unify_lookalikes(char))
-    return normal if len(normal) == 1 else char
-
-
 @dataclass(frozen=True, slots=True)
 class Glyph:
-    text: str  # the character as labels are matched (glyph_text)
-    printed: str  # the character as printed
+    text: str  # the character as labels are matched: half-width (NFKC) when that is one character
+    printed: str  # the character as printed; a radical look-alike (⽅, ⻓) is the character it shows
     x0: float
     y0: float
     x1: float
     y1: float
     order: int  # position among the printed characters of the page, as drawn
     spaced: bool  # a real (not generated) space was drawn before it
+
+    @classmethod
+    def drawn(cls, char: str, box: tuple[float, float, float, float], order: int, spaced: bool) -> "Glyph":
+        """A printed character and its box (x0, y0, x1, y1). Fonts of some platforms map glyphs to
+        radical code points (购买⽅, ⻓ for 长): those are taken for the characters they show."""
+        printed = unify_lookalikes(char)
+        normal = unicodedata.normalize("NFKC", printed)
+        return cls(normal if len(normal) == 1 else printed, printed, *box, order, spaced)
 
     @property
     def height(self) -> float:

@@ -3,7 +3,7 @@ that read a field wins (xml > ofd > pdf_text > qr > ocr), and every other source
 differently is a conflict to show the reviewer (e.g. the QR's amount against the printed one).
 Pure: no Django."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from ingest.extract.base import SOURCES, Extraction, Field
@@ -58,4 +58,26 @@ def merge(extractions: list[Extraction]) -> Merged:
             merged.lines = extraction.lines
     if ranked:
         merged.pages = ranked[0].pages
+    _confirm_by_sum(merged)
     return merged
+
+
+# Doubts that only say that no second reading confirmed an amount (see extract/amounts.py).
+_UNCONFIRMED = frozenset({"sum_unconfirmed", "total_unconfirmed"})
+
+
+def _confirm_by_sum(merged: Merged) -> None:
+    """金额 + 税额 = 价税合计 across sources (a QR code's amount with OCR's tax and total) confirms the
+    three readings: an amount's doubt that nothing confirmed it is lifted."""
+    readings = [merged.fields.get(name) for name in AMOUNTS]
+    if not all(readings) or len({reading.source for reading in readings}) < 2:
+        return
+    try:
+        amount, tax, total = (Decimal(reading.value) for reading in readings)
+    except InvalidOperation:
+        return
+    if amount + tax != total:
+        return
+    for name, reading in zip(AMOUNTS, readings, strict=True):
+        if reading.doubt and reading.doubt.code in _UNCONFIRMED:
+            merged.fields[name] = replace(reading, doubt=None)

@@ -1,183 +1,41 @@
-"""OCR of invoice pages: the engines, and the fields read from the text and where it sits. Pure: no Django.
+"""The fields of an invoice page read from the text boxes an OCR engine (ingest/extract/engines.py)
+found, and from where they sit. Pure: no Django.
 
 Reads the RULES §1 identifiers (20-digit 数电 number, 8-digit number, 10/12-digit code, 校验码,
-taxpayer IDs whose OCR slips are repaired only where the §2 check character proves the repair),
-the 开票日期, the kind from the title (§5 names), and the §6 amounts: 合计 金额 and 税额, 价税合计
-（小写） and its 大写. Amounts are cross-checked (金额 + 税额 = 价税合计, 大写 = 小写) to choose
-between readings of a misread number.
+taxpayer IDs as ingest/extract/tins.py proves them), the 开票日期, the kind from the title (§5
+names), and the §6 amounts: 合计 金额 and 税额, 价税合计（小写） and its 大写 (read as
+ingest/extract/amount_words.py allows), between whose readings ingest/extract/amounts.py chooses
+by the arithmetic. A field no check confirms carries a doubt for the reviewer.
 
 Which block a name or TIN belongs to is decided by the nearest 购买方 or 销售方 label to its left:
 数电 invoices print the two blocks side by side, legacy ones one above the other.
 """
 
-import itertools
-import os
 import re
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
 
 from PIL import Image
 
+from ingest.extract.amount_words import AmountWords, read_words
+from ingest.extract.amounts import choose_amounts
 from ingest.extract.base import Extraction
+from ingest.extract.engines import OcrEngine, TextBox, is_cjk
+from ingest.extract.reading import REPAIRED, UNCONFIRMED, Reading
+from ingest.extract.tins import TIN_RUN_RE, fits, tin_reading
 from invoices.fapiao import (
-    USCC_CHARS,
     FapiaoParseError,
     Kind,
     kind_from_bureau_text,
     parse_amount,
     type_code_from_invoice_code,
-    uscc_check_char,
-    words_to_decimal,
 )
-from invoices.validation import LEGAL_RATES
+from invoices.lookalikes import unify_lookalikes
 
-REPAIRED = 0.9  # confidence factor: a value changed by a repair the rules prove
-UNCONFIRMED = 0.7  # confidence factor: a value no check confirms, or derived from two others
-UNPROVEN = 0.6  # confidence factor: a TIN whose check character fails even after repairs
 TOP_OF_PAGE = 0.3  # title, code and number sit in the top 30% of the page
-
-
-@dataclass(frozen=True)
-class TextBox:
-    """One line of text an engine recognised: its score (0..1) and box (x0, y0, x1, y1) in pixels."""
-
-    text: str
-    confidence: float
-    box: tuple[float, float, float, float]
-
-
-class OcrEngine(Protocol):
-    name: str
-
-    def read(self, image: Image.Image) -> list[TextBox]: ...
-
-
-class RapidOcrEngine:
-    """PP-OCR models run by onnxruntime, shipped inside the rapidocr wheel (offline). Calls are
-    serialised: RapidOCR keeps per-call settings on the instance."""
-
-    name = "rapidocr"
-
-    def __init__(self, *, threads: int = 1, detection_side: int = 1280):
-        # Imported here: loading onnxruntime and the models takes seconds, and most importers of
-        # this module only parse text boxes.
-        from rapidocr import RapidOCR
-
-        self._ocr = RapidOCR(
-            params={
-                "Global.log_level": "warning",
-                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                # Text is found on a copy at most this large (recognition still reads the page at
-                # up to 2000 px): the detector's cost grows with the area, and at 1280 px an
-                # invoice's smallest print is still found.
-                "Det.limit_type": "max",
-                "Det.limit_side_len": detection_side,
-            }
-        )
-        self._lock = threading.Lock()
-
-    def read(self, image: Image.Image) -> list[TextBox]:
-        with self._lock:
-            result = self._ocr(image)
-        if result.boxes is None or result.txts is None:
-            return []
-        return [
-            TextBox(text, float(score), _bounds(points))
-            for points, text, score in zip(result.boxes, result.txts, result.scores, strict=True)
-        ]
-
-
-def _bounds(points) -> tuple[float, float, float, float]:
-    xs, ys = [float(point[0]) for point in points], [float(point[1]) for point in points]
-    return (min(xs), min(ys), max(xs), max(ys))
-
-
-class TesseractEngine:
-    """Tesseract (chi_sim+eng) through pytesseract; its words are joined into lines, split where a
-    wide gap shows two columns."""
-
-    name = "tesseract"
-    timeout_seconds = 120
-
-    def __init__(self, *, languages: str = "chi_sim+eng"):
-        # Tesseract's OpenMP threads fight each other in a pool of worker processes and are slower
-        # than one thread on pages this size; the child process inherits this.
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        self.languages = languages
-
-    def read(self, image: Image.Image) -> list[TextBox]:
-        import pytesseract
-
-        data = pytesseract.image_to_data(
-            image,
-            lang=self.languages,
-            config="--psm 3",
-            output_type=pytesseract.Output.DICT,
-            timeout=self.timeout_seconds,
-        )
-        words = [
-            (data["block_num"][i], data["par_num"][i], data["line_num"][i], _tesseract_word(data, i))
-            for i in range(len(data["text"]))
-            if data["text"][i].strip() and float(data["conf"][i]) >= 0
-        ]
-        lines = itertools.groupby(words, key=lambda word: word[:3])
-        return [box for _, line in lines for box in _line_boxes([word[3] for word in line])]
-
-
-def _tesseract_word(data: dict, i: int) -> TextBox:
-    left, top = data["left"][i], data["top"][i]
-    box = (left, top, left + data["width"][i], top + data["height"][i])
-    return TextBox(data["text"][i].strip(), float(data["conf"][i]) / 100, box)
-
-
-def _line_boxes(words: list[TextBox]) -> Iterable[TextBox]:
-    height = max(word.box[3] - word.box[1] for word in words)
-    segment: list[TextBox] = []
-    for word in words:
-        if segment and word.box[0] - segment[-1].box[2] > 2 * height:
-            yield _joined(segment)
-            segment = []
-        segment.append(word)
-    yield _joined(segment)
-
-
-def _joined(words: list[TextBox]) -> TextBox:
-    text = words[0].text
-    for before, word in itertools.pairwise(words):
-        # Chinese has no spaces between words; a space only between two Latin or digit words.
-        text += word.text if _is_cjk(before.text[-1]) or _is_cjk(word.text[0]) else " " + word.text
-    box = (
-        min(word.box[0] for word in words),
-        min(word.box[1] for word in words),
-        max(word.box[2] for word in words),
-        max(word.box[3] for word in words),
-    )
-    return TextBox(text, sum(word.confidence for word in words) / len(words), box)
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
-
-
-ENGINES: dict[str, Callable[[], OcrEngine]] = {"rapidocr": RapidOcrEngine, "tesseract": TesseractEngine}
-_engines: dict[str, OcrEngine] = {}
-_engines_lock = threading.Lock()
-
-
-def get_engine(name: str = "rapidocr") -> OcrEngine:
-    """The process's one instance of an engine: RapidOCR takes seconds and much memory to load."""
-    with _engines_lock:
-        if name not in _engines:
-            if name not in ENGINES:
-                raise ValueError(f"unknown OCR engine {name!r}; known: {', '.join(ENGINES)}")
-            _engines[name] = ENGINES[name]()
-        return _engines[name]
 
 
 def extract_ocr(image: Image.Image, engine: OcrEngine) -> Extraction:
@@ -210,22 +68,11 @@ class _Text:
         return (self.x0 + self.x1) / 2
 
 
-@dataclass(frozen=True)
-class _Reading:
-    value: str
-    confidence: float
-    factor: float = 1.0  # REPAIRED, UNCONFIRMED or UNPROVEN when the value is less than sure
-
-    @property
-    def score(self) -> float:
-        return self.confidence * self.factor
-
-
 _LETTER_SPACED_RE = re.compile(r"(?<!\S)\S(?: \S){3,}(?!\S)")
 
 
 def _text(box: TextBox) -> _Text:
-    spaced = " ".join(unicodedata.normalize("NFKC", box.text).split())
+    spaced = " ".join(unicodedata.normalize("NFKC", unify_lookalikes(box.text)).split())
     # Some PDFs print every character apart ("2 1 5 0 . 6 3"); OCR keeps the gaps as spaces.
     spaced = _LETTER_SPACED_RE.sub(lambda match: match.group().replace(" ", ""), spaced)
     return _Text(spaced, "".join(spaced.split()), box.confidence, *box.box)
@@ -270,7 +117,7 @@ def extract_from_boxes(boxes: Iterable[TextBox], *, page_height: float | None = 
     extraction = Extraction(source="ocr")
     for name, reading in readings.items():
         if reading:
-            extraction.put(name, reading.value, round(reading.score, 3))
+            extraction.put(name, reading.value, round(reading.score, 3), reading.doubt)
     return extraction
 
 
@@ -317,7 +164,7 @@ def _below(label: _Text, texts: list[_Text]) -> list[_Text]:
 Parser = Callable[[str], tuple[str, float] | None]  # text -> (value, factor)
 
 
-def _labelled(texts: list[_Text], label: re.Pattern[str], parse: Parser) -> _Reading | None:
+def _labelled(texts: list[_Text], label: re.Pattern[str], parse: Parser) -> Reading | None:
     """The value beside a label: in the label's own box, to its right on the row, or just below."""
     for text in texts:
         match = label.search(text.spaced)
@@ -331,7 +178,7 @@ def _labelled(texts: list[_Text], label: re.Pattern[str], parse: Parser) -> _Rea
         attempts += [(box.spaced, box) for box in nearby]
         for candidate, source in attempts:
             if parsed := parse(candidate):
-                return _Reading(parsed[0], min(text.confidence, source.confidence), parsed[1])
+                return Reading(parsed[0], min(text.confidence, source.confidence), parsed[1])
     return None
 
 
@@ -350,7 +197,7 @@ def _id_digits(text: str, lengths: tuple[int, ...]) -> tuple[str, float] | None:
     return None
 
 
-def _number(texts: list[_Text], top: list[_Text]) -> _Reading | None:
+def _number(texts: list[_Text], top: list[_Text]) -> Reading | None:
     reading = _labelled(texts, NUMBER_LABEL, lambda text: _id_digits(text, (20, 8)))
     if reading or any(CHECK_LABEL.search(text.spaced) or CODE_LABEL.search(text.spaced) for text in texts):
         return reading
@@ -358,18 +205,18 @@ def _number(texts: list[_Text], top: list[_Text]) -> _Reading | None:
     # legacy 20 digits), no other 20 digits compete.
     for text in top:
         if parsed := _id_digits(text.spaced, (20,)):
-            return _Reading(parsed[0], text.confidence, UNCONFIRMED * parsed[1])
+            return Reading(parsed[0], text.confidence, UNCONFIRMED * parsed[1])
     return None
 
 
-def _code(texts: list[_Text], top: list[_Text]) -> _Reading | None:
+def _code(texts: list[_Text], top: list[_Text]) -> Reading | None:
     reading = _labelled(texts, CODE_LABEL, lambda text: _id_digits(text, (12, 10)))
     if reading:
         return reading
     # Paper invoices print the code without a label at the top left; only a well-formed code counts.
     for text in top:
         if re.fullmatch(r"\d{10}|\d{12}", text.compact) and type_code_from_invoice_code(text.compact) != "99":
-            return _Reading(text.compact, text.confidence, UNCONFIRMED)
+            return Reading(text.compact, text.confidence, UNCONFIRMED)
     return None
 
 
@@ -387,13 +234,13 @@ def _date(text: str) -> tuple[str, float] | None:
     return (issued.isoformat(), 1.0) if 1990 <= issued.year <= 2099 else None
 
 
-def _issue_date(texts: list[_Text]) -> _Reading | None:
+def _issue_date(texts: list[_Text]) -> Reading | None:
     reading = _labelled(texts, DATE_LABEL, _date)
     if reading:
         return reading
     for text in texts:
         if "年" in text.compact and (parsed := _date(text.spaced)):
-            return _Reading(parsed[0], text.confidence, UNCONFIRMED)
+            return Reading(parsed[0], text.confidence, UNCONFIRMED)
     return None
 
 
@@ -405,7 +252,7 @@ def _person(text: str) -> tuple[str, float] | None:
     return name, 1.0
 
 
-def _kind(top: list[_Text]) -> _Reading | None:
+def _kind(top: list[_Text]) -> Reading | None:
     """The kind named by the title, the largest text at the top, which OCR may split in two
     (电子发票 | (增值税专用发票)) and which may carry a region first (深圳增值税电子普通发票)."""
     for text in sorted(top, key=lambda text: -text.height):
@@ -415,7 +262,7 @@ def _kind(top: list[_Text]) -> _Reading | None:
         )
         for title in ("".join(other.compact for other in row), text.compact):
             if kind := _kind_of_title(title):
-                return _Reading(kind.value, min(other.confidence for other in row))
+                return Reading(kind.value, min(other.confidence for other in row))
     return None
 
 
@@ -468,15 +315,24 @@ def _block_of(text: _Text, anchors: list[tuple[str, _Text]]) -> tuple[str, float
 
 @dataclass(frozen=True)
 class _Candidate:
-    reading: _Reading
+    reading: Reading
     text: _Text
     rank: int  # lower is better: how it was found
 
 
-def _parties(texts: list[_Text]) -> dict[str, _Reading | None]:
+def _parties(texts: list[_Text]) -> dict[str, Reading | None]:
     anchors = _anchors(texts)
     names = _assigned(_name_candidates(texts), anchors)
-    tins = _assigned(_tin_candidates(texts), anchors)
+    candidates = _tin_candidates(texts)
+    tins = _assigned(candidates, anchors)
+    for block, reading in tins.items():
+        if reading.doubt:
+            others = [
+                candidate.reading
+                for candidate in candidates
+                if not anchors or (_block_of(candidate.text, anchors) or ("",))[0] == block
+            ]
+            tins[block] = _corroborated(reading, others)
     return {
         "buyer_name": names.get("buyer"),
         "seller_name": names.get("seller"),
@@ -485,7 +341,7 @@ def _parties(texts: list[_Text]) -> dict[str, _Reading | None]:
     }
 
 
-def _assigned(candidates: list[_Candidate], anchors: list[tuple[str, _Text]]) -> dict[str, _Reading]:
+def _assigned(candidates: list[_Candidate], anchors: list[tuple[str, _Text]]) -> dict[str, Reading]:
     """The best candidate per block; without block labels, the first two in reading order (left
     before right on one row, else top before bottom) are the buyer's and the seller's."""
     if not anchors:
@@ -494,7 +350,7 @@ def _assigned(candidates: list[_Candidate], anchors: list[tuple[str, _Text]]) ->
         if len(pair) == 2 and (_same_row(pair[0].text, pair[1].text) and pair[1].text.x0 < pair[0].text.x0):
             pair.reverse()
         return dict(zip(("buyer", "seller"), (candidate.reading for candidate in pair), strict=False))
-    chosen: dict[str, tuple[tuple, _Reading]] = {}
+    chosen: dict[str, tuple[tuple, Reading]] = {}
     for candidate in candidates:
         placed = _block_of(candidate.text, anchors)
         if not placed:
@@ -516,8 +372,8 @@ def _name_candidates(texts: list[_Text]) -> list[_Candidate]:
         source = text
         if not rest and (right := _right_of(text, texts, max_gap=4)):
             source, rest = right[0], right[0].spaced.strip()
-        if len(rest) >= 2 and any(_is_cjk(char) or char.isalpha() for char in rest):
-            candidates.append(_Candidate(_Reading(_as_registered(rest), source.confidence), text, 0))
+        if len(rest) >= 2 and any(is_cjk(char) or char.isalpha() for char in rest):
+            candidates.append(_Candidate(Reading(_as_registered(rest), source.confidence), text, 0))
     return candidates
 
 
@@ -525,9 +381,6 @@ def _as_registered(name: str) -> str:
     """Company names are registered with full-width brackets (聚光科技（杭州）股份有限公司);
     NFKC and OCR turn them half-width."""
     return name.replace("(", "（").replace(")", "）")
-
-
-_TIN_RUN_RE = re.compile(r"[0-9A-Z]{15,}")
 
 
 def _tin_candidates(texts: list[_Text]) -> list[_Candidate]:
@@ -540,81 +393,31 @@ def _tin_candidates(texts: list[_Text]) -> list[_Candidate]:
             # A TIN split into two boxes is joined again from the boxes beside its label.
             chain = _right_of(text, texts, max_gap=2)
             joined = "".join(text.spaced[match.end() :].split()) + "".join(box.compact for box in chain)
-            if reading := _tin_reading(joined, min(box.confidence for box in (text, *chain))):
+            if reading := tin_reading(joined, min(box.confidence for box in (text, *chain))):
                 candidates.append(_Candidate(reading, text, rank))
     for text in texts:
-        run = _TIN_RUN_RE.search(text.compact.upper())
-        reading = _tin_reading(run.group(), text.confidence) if run and len(run.group()) == 18 else None
+        run = TIN_RUN_RE.search(text.compact.upper())
+        reading = tin_reading(run.group(), text.confidence) if run and len(run.group()) == 18 else None
         # Unlabelled, only a TIN the check character confirms counts (not an order or bank number).
-        if reading and reading.factor >= REPAIRED:
+        if reading and not reading.doubt:
             candidates.append(_Candidate(reading, text, len(TIN_LABELS)))
     return candidates
 
 
-def _tin_reading(text: str, confidence: float) -> _Reading | None:
-    run = _TIN_RUN_RE.search(text.upper())
-    if not run:
-        return None
-    tin = run.group()
-    if len(tin) >= 18 and (repaired := repair_uscc(tin[:18])):
-        return _Reading(repaired[0], confidence, repaired[1])
-    if len(tin) in (15, 17, 20):
-        return _Reading(tin, confidence)  # a legacy TIN: no check character to prove anything
-    return None
-
-
-# In a USCC, positions 3-8 are the area code: digits only. Elsewhere O, I, S, V and Z are not in the
-# alphabet (USCC_CHARS), so reading one is a slip; B and 8 are both legal there and only the check
-# character can tell them apart.
-_USCC_DIGIT_POSITIONS = range(2, 8)
-_FORCED_REPAIRS = {"O": "0", "I": "1", "Z": "2", "S": "5"}
-_DIGIT_REPAIRS = {**_FORCED_REPAIRS, "B": "8"}
-_AMBIGUOUS = {"B": "8", "8": "B", "0": "D", "D": "0"}
-
-
-def repair_uscc(code: str) -> tuple[str, float] | None:
-    """An 18-character 统一社会信用代码 as OCR read it, repaired where the check character proves
-    the repair: (code, 1.0) when it checks as read, (code, REPAIRED) when repaired and checking,
-    (code, UNPROVEN) when it fits the layout but fails the check (some real pilot codes do, §2),
-    None when it cannot be a USCC."""
-    forced = _forced(code)
-    if forced is None:
-        return None
-    if uscc_check_char(forced[:17]) == forced[17]:
-        return forced, REPAIRED if forced != code else 1.0
-    proven = [
-        candidate
-        for position, char in enumerate(forced)
-        if char in _AMBIGUOUS and position not in _USCC_DIGIT_POSITIONS
-        for candidate in [forced[:position] + _AMBIGUOUS[char] + forced[position + 1 :]]
-        if uscc_check_char(candidate[:17]) == candidate[17]
-    ]
-    if len(proven) == 1:
-        return proven[0], REPAIRED
-    return forced, UNPROVEN
-
-
-def _forced(code: str) -> str | None:
-    chars = []
-    for position, char in enumerate(code):
-        if position in _USCC_DIGIT_POSITIONS:
-            char = _DIGIT_REPAIRS.get(char, char)
-            if not char.isdigit():
-                return None
-        else:
-            char = _FORCED_REPAIRS.get(char, char)
-            if char not in USCC_CHARS:
-                return None
-        chars.append(char)
-    return "".join(chars)
+def _corroborated(doubted: Reading, others: list[Reading]) -> Reading:
+    """A TIN read with a doubt, replaced by the one other reading in its block that the check
+    character proves and that the doubted one could be a damaged copy of: legacy invoices print the
+    seller's TIN again in the seal, and the seal covering the block's TIN is what damaged it."""
+    proven = {other.value: other for other in others if not other.doubt and fits(doubted.value, other.value)}
+    if len(proven) != 1:
+        return doubted
+    (other,) = proven.values()
+    return Reading(other.value, other.confidence, REPAIRED)
 
 
 # Amounts (§6).
 
 _AMOUNT_TOKEN_RE = re.compile(r"-?\d[\d,.]*")
-_WORD_CHARS = "零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆角分整正"
-_WORD_LOOKALIKES = str.maketrans({"元": "圆", "园": "圆", "圓": "圆", "萬": "万", "億": "亿"})
-_WORDS_RE = re.compile(rf"(?:\(?负数\)?)?[{_WORD_CHARS}]{{2,}}")
 
 
 def _amount_values(token: str) -> list[tuple[Decimal, float]]:
@@ -645,22 +448,14 @@ def _amount_tokens(text: _Text, spaced: str | None = None) -> list[tuple[float, 
     return tokens
 
 
-def _amounts(texts: list[_Text]) -> dict[str, _Reading | None]:
-    amount_options, tax_options = _sum_row(texts)
-    total_options = _small_total(texts)
-    words = _words(texts)
-    if words:
-        # Second choice after the 小写: the 大写 resists the decimal-point slips OCR makes in digits.
-        total_options = [*total_options, _Reading(words[1], words[0].confidence, REPAIRED)]
-    chosen = _reconciled(amount_options, tax_options, total_options, words)
-    if words:
-        text, value = words
-        agrees = chosen.get("total") and chosen["total"].value == value
-        chosen["total_in_words"] = _Reading(text.value, text.confidence, 1.0 if agrees else UNCONFIRMED)
-    return chosen
+def _amounts(texts: list[_Text]) -> dict[str, Reading]:
+    amounts, taxes = _sum_row(texts)
+    found = _words(texts)
+    words, confidence = found if found else (None, 1.0)
+    return choose_amounts(amounts, taxes, _small_total(texts), words, confidence)
 
 
-def _sum_row(texts: list[_Text]) -> tuple[list[_Reading], list[_Reading]]:
+def _sum_row(texts: list[_Text]) -> tuple[list[Reading], list[Reading]]:
     """The 金额 and 税额 readings on the 合计 row, each placed in the column whose header is nearest."""
     label = _sum_label(texts)
     if label is None:
@@ -677,9 +472,9 @@ def _sum_row(texts: list[_Text]) -> tuple[list[_Reading], list[_Reading]]:
     return amounts, taxes
 
 
-def _readings(token) -> list[_Reading]:
+def _readings(token) -> list[Reading]:
     _, values, text = token
-    return [_Reading(f"{value:.2f}", text.confidence, factor) for value, factor in values]
+    return [Reading(f"{value:.2f}", text.confidence, factor) for value, factor in values]
 
 
 def _sum_label(texts: list[_Text]) -> _Text | None:
@@ -709,7 +504,7 @@ def _column_centres(texts: list[_Text], label: _Text) -> tuple[float | None, flo
     return (amount[-1] if amount else None, tax[-1] if tax else None)
 
 
-def _small_total(texts: list[_Text]) -> list[_Reading]:
+def _small_total(texts: list[_Text]) -> list[Reading]:
     """价税合计 (小写): the amount after the 小写 label, else the last amount on the 价税合计 row."""
     for label in (SMALL_LABEL, TOTAL_ROW_LABEL):
         for text in texts:
@@ -724,93 +519,28 @@ def _small_total(texts: list[_Text]) -> list[_Reading]:
     return []
 
 
-def _words(texts: list[_Text]) -> tuple[_Reading, str] | None:
-    """The 大写 amount (its text and value): the box on the 大写 row with the most numeral words."""
-    labels = [text for text in texts if WORDS_LABEL.search(text.spaced)]
-    rows = [text for text in texts if any(_same_row(label, text) for label in labels)] or texts
-    best = None
-    for text in rows:
-        for match in _WORDS_RE.finditer(text.compact.translate(_WORD_LOOKALIKES)):
-            try:
-                value = words_to_decimal(match.group())
-            except FapiaoParseError:
-                continue
-            if best is None or len(match.group()) > len(best[0].value):
-                best = (_Reading(match.group(), text.confidence), f"{value:.2f}")
-    return best
-
-
-def _reconciled(
-    amounts: list[_Reading], taxes: list[_Reading], totals: list[_Reading], words: tuple[_Reading, str] | None
-) -> dict[str, _Reading]:
-    """The readings of 金额, 税额 and 价税合计 that best satisfy 金额 + 税额 = 价税合计 and
-    价税合计 = 大写, preferring readings that needed no repair."""
-    best, best_key = None, None
-    for amount, tax, total in itertools.product(amounts or [None], taxes or [None], totals or [None]):
-        identity, spelled = _checks(amount, tax, total, words)
-        factors = sum(reading.factor for reading in (amount, tax, total) if reading)
-        key = (2 * identity + spelled, factors)
-        if best_key is None or key > best_key:
-            best, best_key = (amount, tax, total, identity, spelled), key
-    amount, tax, total, identity, spelled = best
-    confirmed = {"amount": identity, "tax": identity, "total": identity or spelled}
-    chosen = {
-        name: _Reading(
-            reading.value, reading.confidence, reading.factor * (1.0 if confirmed[name] else UNCONFIRMED)
-        )
-        for name, reading in (("amount", amount), ("tax", tax), ("total", total))
-        if reading
-    }
-    return _with_derived(chosen, words)
-
-
-def _checks(amount, tax, total, words) -> tuple[bool, bool]:
-    """Whether 金额 + 税额 = 价税合计, and whether 价税合计 = 大写."""
-    identity = amount and tax and total and Decimal(amount.value) + Decimal(tax.value) == Decimal(total.value)
-    return bool(identity), bool(total and words and total.value == words[1])
-
-
-def _with_derived(chosen: dict[str, _Reading], words: tuple[_Reading, str] | None) -> dict[str, _Reading]:
-    """When the 大写 confirms the total, a 金额 or 税额 that is unreadable (a 免税 ***, a smudge)
-    is the total less the other, and so is one misread so that the sum fails (see _one_misread)."""
-    total = chosen.get("total")
-    if not (total and words and total.value == words[1]):
-        return chosen
-    amount, tax = chosen.get("amount"), chosen.get("tax")
-    if amount and tax:
-        return _one_misread(chosen, Decimal(total.value), Decimal(amount.value), Decimal(tax.value))
-    for missing, known in (("tax", amount), ("amount", tax)):
-        if known:
-            value = Decimal(total.value) - Decimal(known.value)
-            if abs(value) <= abs(Decimal(total.value)):
-                chosen[missing] = _Reading(f"{value:.2f}", known.confidence, UNCONFIRMED)
-    return chosen
-
-
-def _one_misread(
-    chosen: dict[str, _Reading], total: Decimal, amount: Decimal, tax: Decimal
-) -> dict[str, _Reading]:
-    """金额 + 税额 ≠ a confirmed total: replace the one reading whose replacement (the total less
-    the other) leaves the tax at a legal rate of the amount (§6 plausibility), if only one does."""
-    if amount + tax == total:
-        return chosen
-    fixes = [
-        (name, value)
-        for name, value, plausible in (
-            ("amount", total - tax, _legal_rate(total - tax, tax)),
-            ("tax", total - amount, _legal_rate(amount, total - amount)),
-        )
-        if plausible
+def _words(texts: list[_Text]) -> tuple[AmountWords, float] | None:
+    """The 大写 amount on the 大写 row (its boxes' texts after the label and before the 小写, joined
+    left to right), with the score of its least sure box; without a 大写 label, the longest box
+    that reads in full as a 大写."""
+    for label in (text for text in texts if WORDS_LABEL.search(text.spaced)):
+        row = sorted((text for text in texts if _same_row(label, text)), key=lambda text: text.x0)
+        parts = [(part, text) for text in row if (part := _words_part(text))]
+        if parts and (words := read_words("".join(part for part, _ in parts))):
+            return words, min(text.confidence for _, text in parts)
+    readable = [
+        (words, text.confidence)
+        for text in texts
+        if (words := read_words(_words_part(text))) and words.readings
     ]
-    if len(fixes) == 1:
-        name, value = fixes[0]
-        chosen[name] = _Reading(f"{value:.2f}", chosen[name].confidence, UNCONFIRMED)
-    return chosen
+    return max(readable, key=lambda found: len(found[0].text), default=None)
 
 
-def _legal_rate(amount: Decimal, tax: Decimal) -> bool:
-    """Whether tax is amount × one legal rate, within rounding (0.06, or 0.5% on large sums)."""
-    return bool(amount) and any(
-        abs(amount * rate - tax) <= max(Decimal("0.06"), abs(amount * rate) * Decimal("0.005"))
-        for rate in LEGAL_RATES
-    )
+def _words_part(text: _Text) -> str:
+    """The part of a box's text that may be the 大写: after the 价税合计 (大写) label, before 小写."""
+    compact = text.compact
+    for label in (TOTAL_ROW_LABEL, WORDS_LABEL):
+        if match := label.search(compact):
+            compact = compact[match.end() :]
+    compact = re.split(r"\(?小写|¥", compact, maxsplit=1)[0]
+    return compact.removeprefix(")")

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
-from ingest.extract.geometry import Glyph, glyph_text
+from ingest.extract.geometry import Glyph
 from ingest.extract.xml_einvoice import children, element_text, local_name
 
 MAX_PAGE_CHARS = 20_000  # an invoice page has a few thousand; a page with more is not one
@@ -47,7 +47,7 @@ def page_glyphs(layers: list[Element]) -> list[Glyph]:
             for char, box, spaced in _characters(element):
                 if len(glyphs) >= MAX_PAGE_CHARS:
                     return []
-                glyphs.append(Glyph(glyph_text(char), char, *box, len(glyphs), spaced))
+                glyphs.append(Glyph.drawn(char, box, len(glyphs), spaced))
     return glyphs
 
 

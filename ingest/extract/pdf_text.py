@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from ingest.extract.base import ExtractError, Extraction
-from ingest.extract.geometry import Glyph, glyph_text
+from ingest.extract.geometry import Glyph
 from ingest.extract.page_fields import read_page
 
 SOURCE = "pdf_text"
@@ -50,7 +50,7 @@ def _page_glyphs(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[Gly
         if not y1 > y0:  # a glyph of no height (or a box of NaNs) has no line to belong to
             continue
 
-        glyphs.append(Glyph(glyph_text(char), char, x0, y0, x1, y1, len(glyphs), spaced))
+        glyphs.append(Glyph.drawn(char, (x0, y0, x1, y1), len(glyphs), spaced))
         spaced = False
     return glyphs
 

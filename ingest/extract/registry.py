@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from ingest import sniff
 from ingest.extract.base import ExtractError, Extraction
+from ingest.extract.engines import OcrEngine
 from ingest.extract.images import load_images, prepare_for_ocr, render_pdf_pages
-from ingest.extract.ocr import OcrEngine, extract_ocr
+from ingest.extract.ocr import extract_ocr
 from ingest.extract.ofd import extract_ofd
 from ingest.extract.pdf_text import extract_pdf_text
 from ingest.extract.qr import extract_qr, read_qr_payloads

@@ -9,20 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.extract.amount_words import LOOKALIKES
+from ingest.extract.engines import RapidOcrEngine, TesseractEngine, TextBox, get_engine
 from ingest.extract.images import load_images, prepare_for_ocr, render_pdf_pages
-from ingest.extract.ocr import (
-    REPAIRED,
-    UNPROVEN,
-    RapidOcrEngine,
-    TesseractEngine,
-    TextBox,
-    extract_from_boxes,
-    extract_ocr,
-    get_engine,
-    repair_uscc,
-)
+from ingest.extract.ocr import extract_from_boxes, extract_ocr
 from ingest.extract.qr import extract_qr
-from invoices.fapiao import Kind
+from ingest.extract.reading import REPAIRED, UNPROVEN
+from ingest.extract.tins import repair_uscc
+from invoices.fapiao import Kind, decimal_to_words
 from tests.fixtures.invoice_images import KINDS, generated_scan, make_uscc, no_invoice_photo
 from tests.fixtures.samples import SAMPLES
 
@@ -208,6 +202,124 @@ def test_it_replaces_the_one_misread_amount_that_leaves_a_legal_rate():
     assert values(page)["amount"] == "5999.00"
 
 
+# 7,682.44 + 13% = 8,681.16, and the 大写 as a worn scan reads it: 圆 taken for 圖.
+WORDS_8681 = "捌仟陆佰捌拾壹圆壹角陆分"
+WORDS_MISREAD = WORDS_8681.replace("圆", "圖")
+
+
+def doubts(fields) -> dict[str, str]:
+    return {name: field.doubt.code for name, field in fields.items() if field.doubt}
+
+
+def test_it_reads_a_words_total_whose_yuan_ocr_took_for_a_look_alike():
+    fields = extract_from_boxes(total_rows("¥7682.44", "¥998.72", "¥8681.16", WORDS_MISREAD)).fields
+
+    assert Decimal(fields["total"].value) == Decimal("8681.16")
+    assert fields["total_in_words"].value == WORDS_8681
+    assert doubts(fields) == {}
+
+
+def test_it_takes_the_total_the_words_confirm_not_a_part_of_the_words():
+    fields = extract_from_boxes(total_rows("¥7682.44", "¥99.72", "¥8681.16", WORDS_MISREAD)).fields
+
+    assert (fields["total"].value, fields["total"].doubt) == ("8681.16", None)
+    # The 税额 lost a digit: the confirmed total less the 金额 leaves 13%, and says it was computed.
+    assert (fields["tax"].value, fields["tax"].doubt.code) == ("998.72", "derived")
+    assert fields["amount"].doubt.code == "sum_unconfirmed"
+
+
+def test_it_does_not_confirm_a_total_read_only_in_words():
+    fields = extract_from_boxes(total_rows("", "", "", WORDS_MISREAD)).fields
+
+    assert fields["total"].value == "8681.16"
+    assert fields["total"].doubt.code == "total_unconfirmed"
+    assert fields["total_in_words"].doubt.code == "words_disagree"
+
+
+def test_it_confirms_a_total_read_only_in_words_by_the_sum():
+    fields = extract_from_boxes(total_rows("¥7682.44", "¥998.72", "", WORDS_MISREAD)).fields
+
+    assert (fields["total"].value, doubts(fields)) == ("8681.16", {})
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["捌仟陆佰捌拾壹口壹角陆分", "捌仟陆佰捌拾壹壹角陆分", "捌仟陆佰捌拾壹圆壹口陆分"],
+    ids=["unknown unit", "unit lost", "unknown 角"],
+)
+def test_a_words_total_not_read_in_full_gives_no_number(words):
+    fields = extract_from_boxes(total_rows("", "", "¥8681.16", words)).fields
+
+    assert (fields["total"].value, fields["total"].doubt.code) == ("8681.16", "total_unconfirmed")
+    assert (fields["total_in_words"].value, fields["total_in_words"].doubt.code) == (
+        words,
+        "words_unreadable",
+    )
+    assert {field.value for field in fields.values()} == {"8681.16", words}
+
+
+def test_it_picks_the_one_combination_of_readings_that_adds_up():
+    # No decimal point survived in the 金额 and the 小写: 7682.44 or 768244.00, 8681.16 or 868116.00.
+    fields = extract_from_boxes(total_rows("¥768244", "¥998.72", "¥868116", WORDS_MISREAD)).fields
+
+    assert {name: fields[name].value for name in ("amount", "tax", "total", "total_in_words")} == {
+        "amount": "7682.44",
+        "tax": "998.72",
+        "total": "8681.16",
+        "total_in_words": WORDS_8681,
+    }
+    assert doubts(fields) == {}
+
+
+def test_readings_that_add_up_two_ways_are_uncertain():
+    fields = extract_from_boxes(total_rows("¥768244", "¥99872", "¥868116", "")).fields
+
+    assert doubts(fields) == {"amount": "ambiguous", "tax": "ambiguous", "total": "ambiguous"}
+    assert dict(fields["total"].doubt.params) == {"values": "8681.16 / 868116.00"}
+
+
+def test_the_words_settle_readings_that_add_up_two_ways():
+    fields = extract_from_boxes(total_rows("¥768244", "¥99872", "¥868116", WORDS_8681)).fields
+
+    assert [fields[name].value for name in ("amount", "tax", "total")] == ["7682.44", "998.72", "8681.16"]
+    assert doubts(fields) == {}
+
+
+def test_amounts_no_combination_explains_are_all_uncertain():
+    fields = extract_from_boxes(total_rows("¥7682.44", "¥99.72", "¥8881.16", WORDS_MISREAD)).fields
+
+    assert doubts(fields) == {
+        "amount": "sum_unconfirmed",
+        "tax": "sum_unconfirmed",
+        "total": "total_unconfirmed",
+        "total_in_words": "words_disagree",
+    }
+    assert all(fields[name].confidence < 0.9 for name in ("amount", "tax", "total"))
+
+
+LOOKALIKES_OF = {}
+for _seen, _meant in LOOKALIKES.items():
+    for _char in _meant:
+        LOOKALIKES_OF.setdefault(_char, []).append(_seen)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cents=st.integers(1, 10**13), data=st.data())
+def test_any_total_in_words_with_one_look_alike_reads_back_to_the_total(cents, data):
+    total = Decimal(cents) / 100
+    amount = (total / Decimal("1.13")).quantize(Decimal("0.01"))
+    words = decimal_to_words(total)
+    position = data.draw(st.sampled_from([i for i, char in enumerate(words) if char in LOOKALIKES_OF]))
+    misread = (
+        words[:position] + data.draw(st.sampled_from(LOOKALIKES_OF[words[position]])) + words[position + 1 :]
+    )
+
+    fields = extract_from_boxes(total_rows(f"¥{amount}", f"¥{total - amount}", f"¥{total}", misread)).fields
+
+    assert (Decimal(fields["total"].value), fields["total_in_words"].value) == (total, words)
+    assert doubts(fields) == {}
+
+
 def test_it_joins_a_tin_split_over_two_boxes():
     page = [
         box("购买方", 82, 207, 114, 307),
@@ -255,6 +367,69 @@ def test_it_undoes_a_look_alike_letter_in_the_area_code_of_any_valid_uscc(seed, 
     misread = uscc[:position] + LOOKALIKE_LETTERS[uscc[position]] + uscc[position + 1 :]
 
     assert repair_uscc(misread) == (uscc, REPAIRED)
+
+
+SELLER_TIN = "91440300192478382J"  # LEGACY_PAGE's seller, printed in its block and again in its seal
+
+
+def legacy_page_with_seller_tin(read: str, *, seal: bool) -> list[TextBox]:
+    """LEGACY_PAGE with the seller block's TIN read as `read`, and its seal's TIN read or not."""
+    page = [
+        box(f"纳税人识别号：{read}", *text.box) if text.text == f"纳税人识别号：{SELLER_TIN}" else text
+        for text in LEGACY_PAGE
+    ]
+    return page if seal else [text for text in page if text.text != SELLER_TIN]
+
+
+@pytest.mark.parametrize(
+    ("read", "code", "params"),
+    [
+        ("91440300192482J", "tin_unproven", {"length": "15"}),  # 783 under the seal, dropped
+        ("9144030019247882J", "tin_unproven", {"length": "17"}),
+        ("91440300092478382J", "tin_check_failed", {"expected": "7"}),  # 1 read as 0
+    ],
+    ids=["three lost", "one lost", "one replaced"],
+)
+def test_a_seller_tin_the_seal_damaged_is_not_certain(read, code, params):
+    fields = extract_from_boxes(legacy_page_with_seller_tin(read, seal=False)).fields
+
+    assert fields["seller_tin"].value == read
+    assert (fields["seller_tin"].doubt.code, dict(fields["seller_tin"].doubt.params)) == (code, params)
+    assert fields["seller_tin"].confidence < 0.9
+    assert fields["buyer_tin"].doubt is None
+
+
+@pytest.mark.parametrize("read", ["91440300192482J", "91440300092478382J"])
+def test_a_damaged_seller_tin_is_the_one_the_seal_repeats(read):
+    fields = extract_from_boxes(legacy_page_with_seller_tin(read, seal=True)).fields
+
+    assert (fields["seller_tin"].value, fields["seller_tin"].doubt) == (SELLER_TIN, None)
+    assert fields["seller_tin"].confidence == pytest.approx(0.99 * REPAIRED)
+
+
+def test_a_tin_in_the_seal_that_is_not_a_copy_of_the_damaged_one_is_not_taken():
+    page = [
+        *legacy_page_with_seller_tin("91440300192482J", seal=False),
+        box("914403003597744087", 990, 721, 1148, 738),
+    ]
+
+    assert extract_from_boxes(page).fields["seller_tin"].doubt.code == "tin_unproven"
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 10**6), data=st.data())
+def test_a_uscc_with_a_run_of_characters_lost_is_never_read_as_certain(seed, data):
+    uscc = make_uscc(random.Random(seed), "440300")  # noqa: S311 - test data, not secrets
+    lost = data.draw(st.integers(1, 3))
+    start = data.draw(st.integers(0, len(uscc) - lost))
+    page = [
+        box("销售方", 84, 641, 115, 733),
+        box(f"纳税人识别号：{uscc[:start]}{uscc[start + lost :]}", 129, 659, 513, 685),
+    ]
+
+    seller_tin = extract_from_boxes(page).fields.get("seller_tin")
+
+    assert seller_tin is None or seller_tin.doubt is not None
 
 
 # Pieces of invoice text, glued at random into boxes at random places: labels, values, OCR slips.

@@ -4,6 +4,8 @@ packages refused with the right code."""
 
 import contextlib
 import io
+import json
+import re
 import zipfile
 from decimal import Decimal
 
@@ -22,6 +24,10 @@ OFD_SAMPLES = sorted(path.name for path in (SAMPLES / "ofd").glob("*"))
 # read beside its label at PAGE_TEXT, one known by its shape alone (the kind, from the title) lower.
 PAGE_TEXT = 0.9
 READ_FROM_THE_PAGE = {PAGE_TEXT, PATTERN_ONLY}
+
+
+def sample_status(relative: str) -> str:
+    return json.loads(read_sample("truth.json"))[relative]["status"]
 
 
 def without_members(package: bytes, *prefixes: str) -> bytes:
@@ -121,6 +127,81 @@ def test_it_takes_the_kind_of_a_suwell_file_from_its_printed_title():
     extraction = extract_ofd(read_sample("ofd/ofdrw_sd_zhuan_24112000000048542163.ofd"))
     assert extraction.fields["kind"].value == "digital_special"
     assert extraction.fields["kind"].confidence == PATTERN_ONLY
+
+
+# Every layout: the page text alone, labels paired with values by where they sit.
+
+KEY_FIELDS = (
+    "number",
+    "code",
+    "issue_date",
+    "seller_name",
+    "seller_tin",
+    "buyer_name",
+    "buyer_tin",
+    "amount",
+    "tax",
+    "total",
+)
+# Files inconsistent on purpose (truth.json status MOCK or SAMPLE): their printed values are not their truth.
+CONSISTENT_OFD_SAMPLES = [
+    name for name in OFD_SAMPLES if not sample_status(f"ofd/{name}").startswith(("MOCK", "SAMPLE"))
+]
+
+
+def page_text_only(package: bytes) -> bytes:
+    """A package with nothing but its pages: no attachment, no tags, no OFD.xml CustomDatas."""
+    members = einvoices.unzip(without_members(package, "Doc_0/Attachs/", "Doc_0/Tags/"))
+    root = next(name for name in members if name.lower() == "ofd.xml")
+    members[root] = re.sub(rb"<(\w+:)?CustomDatas>.*?</(\w+:)?CustomDatas>", b"", members[root], flags=re.S)
+    return einvoices.zip_bytes(members)
+
+
+@pytest.mark.parametrize("name", CONSISTENT_OFD_SAMPLES)
+def test_it_reads_every_key_field_of_a_sample_from_its_page_text_alone(name):
+    """Legacy files print their labels on the template page and their values on the page; Suwell
+    数电 files draw values in their own order; the railway ticket prints 金额: and 税额: inline."""
+    extraction = extract_ofd(page_text_only(read_sample(f"ofd/{name}")))
+    truth = truth_of(f"ofd/{name}")
+    read = {field: extraction.fields[field].value for field in KEY_FIELDS if field in extraction.fields}
+    assert read == {field: truth[field] for field in KEY_FIELDS if truth.get(field)}
+    assert {found.confidence for found in extraction.fields.values()} <= READ_FROM_THE_PAGE
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [einvoices.LOOK_ALIKE_SPEC, einvoices.RED_DIGITAL_SPEC, einvoices.LEGACY_SPEC],
+    ids=["digital", "red", "legacy"],
+)
+def test_it_reads_every_field_of_a_page_that_prints_all_labels_before_all_values(spec):
+    """Another platform's file: only page text, every label first and the values after in another
+    order, tax ids under their labels, and radical look-alikes (购买⽅, 开票⽇期, ⻓ in a name)."""
+    extraction = extract_ofd(einvoices.ofd_labels_first(spec))
+    assert values(extraction) == spec.fields()
+    assert {found.confidence for found in extraction.fields.values()} <= READ_FROM_THE_PAGE
+    read_lines = [(line["item_name"], line["amount"], line["tax"]) for line in extraction.lines]
+    assert read_lines == [(line["item_name"], line["amount"], line["tax"]) for line in spec.line_fields()]
+
+
+def test_it_gives_the_names_with_the_characters_they_print_as():
+    package = einvoices.ofd_labels_first(einvoices.LOOK_ALIKE_SPEC)
+    assert (
+        "⻓沙⻘⻰⻋⻔⻜⻢⻉⻛⻝品有限公司".encode()
+        in einvoices.unzip(package)["Doc_0/Pages/Page_0/Content.xml"]
+    )
+    extraction = extract_ofd(package)
+    assert extraction.fields["seller_name"].value == "长沙青龙车门飞马贝风食品有限公司"
+    assert extraction.fields["buyer_name"].value == "西宁黄母见齐龟页科技有限公司"
+
+
+def test_it_reads_custom_datas_named_with_radical_look_alikes():
+    package = einvoices.unzip(einvoices.ofd_with_custom_datas())
+    package["OFD.xml"] = package["OFD.xml"].replace("购买方".encode(), "购买\u2f45".encode())
+    package["OFD.xml"] = package["OFD.xml"].replace("开票日期".encode(), "开票\u2f47期".encode())
+    extraction = extract_ofd(einvoices.zip_bytes(package))
+    assert extraction.fields["buyer_tin"].confidence == 1.0
+    assert extraction.fields["buyer_tin"].value == einvoices.DIGITAL_SPEC.buyer_tin
+    assert extraction.fields["issue_date"].confidence == 1.0
 
 
 # Generated packages: what was written comes back exactly.

@@ -3,6 +3,7 @@ against their ground truth, pages that belong together, scans, and hostile files
 
 import json
 import time
+from dataclasses import replace
 
 import pypdfium2 as pdfium
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from ingest.extract.base import KEY_FIELDS, ExtractError
 from ingest.extract.pdf_text import extract_pdf_text
 from invoices.fapiao import Kind
+from tests.fixtures.einvoices import LOOK_ALIKE_SPEC, LOOK_ALIKES
 from tests.fixtures.invoice_pdfs import (
     STANDARD,
     Page,
@@ -148,6 +150,22 @@ def test_it_takes_the_kind_of_a_legacy_invoice_from_its_code():
 def test_it_reads_an_exempt_line_printed_with_stars_as_no_tax():
     lines = only_invoice(standard_pdf("legacy_exempt_letter_spaced").data).lines
     assert (lines[-1]["rate"], lines[-1]["tax"]) == ("免税", "0.00")
+
+
+def test_it_reads_a_page_printed_with_radical_look_alikes_as_the_characters_they_show():
+    """A font mapping its glyphs to radical code points: 购买⽅ (a Kangxi radical, which NFKC folds)
+    in the labels, ⻓ and ⻔ (CJK Radicals Supplement, which NFKC leaves) in the names."""
+    invoice = replace(
+        digital_invoice(31), seller_name=LOOK_ALIKE_SPEC.seller_name, buyer_name=LOOK_ALIKE_SPEC.buyer_name
+    )
+    pages = invoice_pages(invoice)
+    for page in pages:
+        page.texts = [
+            replace(text, text=text.text.translate(LOOK_ALIKES), after=text.after.translate(LOOK_ALIKES))
+            for text in page.texts
+        ]
+    assert any("⻓沙" in text.text for text in pages[0].texts)
+    assert values(only_invoice(pdf_bytes(pages))) == invoice.truth()
 
 
 def test_it_reads_a_value_printed_under_its_label():
