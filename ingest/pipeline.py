@@ -202,6 +202,9 @@ def _decide(job: IngestJob, merged: Merged) -> None:
     existing = ledger_selectors.invoice_get_by_identity(company=company, identity=draft.identity)
     if existing is not None:
         job.invoice = existing
+        ledger.invoice_kind_from_original(
+            invoice=existing, kind=values.get("kind", ""), file_name=job.stored_file.name
+        )
         _finish(job, JobState.DUPLICATE, "duplicate_invoice", identity=existing.identity)
         return
     near = ledger_selectors.near_duplicate_identities(

@@ -68,6 +68,9 @@ class Kind(StrEnum):
     DIGITAL_ORDINARY = "digital_ordinary"  # 数电票 (普通发票)
     DIGITAL_PAPER_SPECIAL = "digital_paper_special"  # 数电纸质发票 (增值税专用发票)
     DIGITAL_PAPER_ORDINARY = "digital_paper_ordinary"  # 数电纸质发票 (普通发票)
+    # A 数电 invoice known by its number alone (a hand-kept ledger without 票种): 专票 or 普票 is filled
+    # in later, from the bureau's export or the captured original.
+    DIGITAL_UNKNOWN = "digital_unknown"
     ROLL = "roll"  # 增值税普通发票 (卷式)
     TOLL = "toll"  # 通行费电子普通发票
     MOTOR_VEHICLE = "motor_vehicle"  # 机动车销售统一发票
@@ -339,6 +342,7 @@ _KIND_BY_BUREAU_TEXT = {
     "数电发票(增值税专用发票)": Kind.DIGITAL_SPECIAL,
     "数电纸质票(普通发票)": Kind.DIGITAL_PAPER_ORDINARY,
     "数电纸质票(增值税专用发票)": Kind.DIGITAL_PAPER_SPECIAL,
+    "数电票(票种待确认)": Kind.DIGITAL_UNKNOWN,
     "专票": Kind.SPECIAL,
     "普票": Kind.ORDINARY,
     "电子专票": Kind.E_SPECIAL,
@@ -373,6 +377,10 @@ KIND_LABELS: dict[Kind, tuple[str, str]] = {
     Kind.DIGITAL_ORDINARY: ("数电票（普通发票）", "Fully digital ordinary invoice"),
     Kind.DIGITAL_PAPER_SPECIAL: ("数电纸质发票（增值税专用发票）", "Paper fully digital special VAT invoice"),
     Kind.DIGITAL_PAPER_ORDINARY: ("数电纸质发票（普通发票）", "Paper fully digital ordinary invoice"),
+    Kind.DIGITAL_UNKNOWN: (
+        "数电票（票种待确认）",
+        "Fully digital invoice, special or ordinary not yet known",
+    ),
     Kind.ROLL: ("增值税普通发票（卷式）", "Ordinary VAT invoice (roll)"),
     Kind.TOLL: ("通行费电子普通发票", "Electronic toll invoice"),
     Kind.MOTOR_VEHICLE: ("机动车销售统一发票", "Motor vehicle sales invoice"),

@@ -2,7 +2,6 @@
 
 from urllib.parse import quote
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -22,13 +21,17 @@ from invoices.views import filtered
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-def _download(data: bytes, file_format: str, company) -> HttpResponse:
-    name = f"发票台账-{company.tin}-{timezone.localdate():%Y%m%d}.{file_format}"
+def _attachment(data: bytes, file_format: str, name: str, ascii_name: str) -> HttpResponse:
     response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = (
-        f"attachment; filename=\"ledger.{file_format}\"; filename*=UTF-8''{quote(name)}"
+        f"attachment; filename=\"{ascii_name}.{file_format}\"; filename*=UTF-8''{quote(name)}.{file_format}"
     )
     return response
+
+
+def _download(data: bytes, file_format: str, company) -> HttpResponse:
+    name = f"发票台账-{company.tin}-{timezone.localdate():%Y%m%d}"
+    return _attachment(data, file_format, name, "ledger")
 
 
 @require_http_methods(["GET", "POST"])
@@ -58,14 +61,17 @@ def invoice_import(request):
                     by=request.user,
                     data=upload.read(),
                     direction=form.cleaned_data["direction"],
+                    default_kind=form.cleaned_data["default_kind"],
                     file_name=upload.name,
                 )
             except ValidationError as error:
                 add_service_errors(form, error, fallback="file")
-            else:
-                messages.success(
-                    request,
-                    _("%(added)d invoices added, %(skipped)d rows not imported.")
-                    % {"added": report.added, "skipped": report.skipped},
-                )
     return render(request, "invoices/import.html", {"form": form, "report": report})
+
+
+@company_view(Perm.LEDGER_EDIT)
+def invoice_import_refused(request, pk: int):
+    """The rows an import of this company refused, to fix and import again."""
+    ledger_import = selectors.ledger_import_get(company=request.company, pk=pk)
+    name = f"未导入的行-{timezone.localtime(ledger_import.created_at):%Y%m%d-%H%M}"
+    return _attachment(bytes(ledger_import.refused_file), "xlsx", name, "refused")

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from invoices.drafts import LINE_FIELDS
+from invoices.fapiao import Kind
 from invoices.models import KIND_CHOICES, Deduction, Direction, NotDeductibleReason, Status
 
 
@@ -101,4 +102,17 @@ class ImportForm(forms.Form):
             ("sales", _("Sales (销项)")),
         ],
         initial="auto",
+    )
+    default_kind = forms.ChoiceField(
+        label=_("Kind of rows whose 票种 and 发票代码 do not tell"),
+        required=False,
+        choices=[
+            ("", _("数电 invoice, special or ordinary to be confirmed later")),
+            *((value, label) for value, label in KIND_CHOICES if value != Kind.DIGITAL_UNKNOWN),
+        ],
+        help_text=_(
+            "A ledger without a 票种 column: its 数电 rows are imported as 数电 invoices and the kind is "
+            "filled in from the bureau's export or the original; choose a kind if you know it for the "
+            "whole file."
+        ),
     )

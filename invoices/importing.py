@@ -1,11 +1,13 @@
-"""Onboarding a ledger from a spreadsheet: our own export, or the bureau's 发票基础信息 export.
+"""Onboarding a ledger from a spreadsheet: our own export, the bureau's 发票基础信息 export, or a
+ledger a clerk keeps by hand (invoices/ledger_file.py reads its rows).
 
 Every row either goes in whole or is reported with the reasons it did not; rows go in together,
-in one transaction, with their findings and audit events. Built for tens of thousands of rows:
-lookups are done once per file, not once per row."""
+in one transaction, with their findings and audit events, and the refused rows are kept as an XLSX
+to fix and import again. Built for tens of thousands of rows: lookups are done once per file, not
+once per row."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,8 +18,10 @@ from invoices import selectors
 from invoices.audit_trail import Change, append_events
 from invoices.drafts import InvoiceDraft, clean_draft
 from invoices.fapiao import one_edit_apart
+from invoices.import_report import ImportReport, Reason, RowOutcome
 from invoices.ledger_file import COLUMNS, LedgerRow, ledger_row
-from invoices.models import Invoice, InvoiceEvent, Source
+from invoices.models import Invoice, InvoiceEvent, LedgerImport, Source
+from invoices.refused_rows import refused_rows_xlsx
 from invoices.services import (
     adopt_red_invoices,
     creation_changes,
@@ -26,37 +30,10 @@ from invoices.services import (
     flush_blue_status,
     remember_counterparties,
 )
-from invoices.spreadsheet_messages import problem_message, spreadsheet_error
+from invoices.spreadsheet_messages import field_column, problem_message, spreadsheet_error
 from invoices.spreadsheets import SpreadsheetError, read_table
 
 CHUNK = 2000
-
-
-@dataclass
-class RowOutcome:
-    row: int
-    identity: str
-    added: bool
-    messages: list[str] = field(default_factory=list)
-    invoice_id: int | None = None
-    errors: int = 0
-    warnings: int = 0
-
-
-@dataclass
-class ImportReport:
-    format: str
-    sheet: str
-    ignored_columns: tuple[str, ...]
-    rows: list[RowOutcome]
-
-    @property
-    def added(self) -> int:
-        return sum(outcome.added for outcome in self.rows)
-
-    @property
-    def skipped(self) -> int:
-        return len(self.rows) - self.added
 
 
 @dataclass
@@ -67,62 +44,122 @@ class _Candidate:
 
 
 def import_ledger(
-    *, company: Company, by: User | None, data: bytes, direction: str = "auto", file_name: str = ""
+    *,
+    company: Company,
+    by: User | None,
+    data: bytes,
+    direction: str = "auto",
+    file_name: str = "",
+    default_kind: str = "",
 ) -> ImportReport:
     """Read a ledger spreadsheet and add its invoices. Raises ValidationError when the file as a
-    whole cannot be read (wrong format, missing columns); problems of single rows are reported."""
+    whole cannot be read (wrong format, missing columns); problems of single rows are reported.
+    `default_kind` (a Kind value) is the kind of rows whose 票种 and 发票代码 do not tell."""
     try:
         table = read_table(data, COLUMNS)
     except SpreadsheetError as error:
         raise spreadsheet_error(error) from None
-    candidates, outcomes = _clean_rows(company, table.rows, direction)
+    parsed = [
+        ledger_row(
+            row,
+            direction=direction,
+            company_tin=company.tin,
+            company_name=company.name,
+            default_kind=default_kind,
+        )
+        for row in table.rows
+    ]
+    invoice_rows = [row for row in parsed if not (row.summary or row.blank)]
+    candidates, outcomes = _clean_rows(invoice_rows)
     _refuse_duplicates(company, candidates)
-    accepted = [candidate for candidate in candidates if not candidate.outcome.messages]
+    accepted = [candidate for candidate in candidates if not candidate.outcome.reasons]
+    report = ImportReport(
+        table.format,
+        table.sheet,
+        table.ignored_columns,
+        outcomes,
+        summary_rows=tuple(row.number for row in parsed if row.summary),
+        blank_rows=sum(row.blank for row in parsed),
+    )
     with transaction.atomic():
         _insert(company, by, accepted, reason=str(_("Imported from %(file)s") % {"file": file_name or "—"}))
-    return ImportReport(table.format, table.sheet, table.ignored_columns, outcomes)
+        report.import_id = _record(company, by, data, file_name, report).pk
+    return report
 
 
-def _clean_rows(company, rows, direction) -> tuple[list[_Candidate], list[RowOutcome]]:
+def _record(
+    company: Company, by: User | None, data: bytes, file_name: str, report: ImportReport
+) -> LedgerImport:
+    refused = report.refused_rows
+    return LedgerImport.objects.create(
+        company=company,
+        created_by=by,
+        file_name=file_name[:255],
+        rows=len(report.rows),
+        added=report.added,
+        refused=len(refused),
+        refused_file=refused_rows_xlsx(data, refused) if refused else b"",
+    )
+
+
+def _problem_reason(problem) -> Reason:
+    message = problem_message(problem)
+    return Reason(f"{problem.code}:{problem.column}", message, message)
+
+
+def _draft_reasons(error: ValidationError) -> list[Reason]:
+    reasons = []
+    for name, errors in error.error_dict.items():
+        for item in errors:
+            message = f"{field_column(name)}: {' '.join(item.messages)}"
+            reasons.append(Reason(f"{name}:{item.code}", message, message))
+    return reasons
+
+
+def _clean_rows(rows: list[LedgerRow]) -> tuple[list[_Candidate], list[RowOutcome]]:
     candidates, outcomes = [], []
-    for row in rows:
-        parsed: LedgerRow = ledger_row(row, direction=direction, company_tin=company.tin)
-        outcome = RowOutcome(row=row.number, identity="", added=False)
+    for parsed in rows:
+        outcome = RowOutcome(row=parsed.number, identity=parsed.shown_number, added=False)
+        outcome.notes = [problem_message(note) for note in parsed.notes]
         outcomes.append(outcome)
         if parsed.problems:
-            outcome.messages = [problem_message(problem) for problem in parsed.problems]
+            outcome.reasons = [_problem_reason(problem) for problem in parsed.problems]
             continue
         try:
             draft = clean_draft(parsed.values)
         except ValidationError as error:
-            outcome.messages = [
-                f"{name}: {message}" for name, messages in error.message_dict.items() for message in messages
-            ]
+            outcome.reasons = _draft_reasons(error)
             continue
-        outcome.identity = draft.identity
+        outcome.identity, outcome.kind = draft.identity, draft.kind
         candidates.append(_Candidate(outcome, draft, parsed.status))
     return candidates, outcomes
 
 
 def _refuse_duplicates(company: Company, candidates: list[_Candidate]) -> None:
     first_row: dict[str, int] = {}
+    label = str(_("The same invoice is on an earlier row of this file"))
     for candidate in candidates:
         identity = candidate.draft.identity
         if identity in first_row:
-            candidate.outcome.messages.append(
-                str(_("The same invoice is on row %(row)d of this file.") % {"row": first_row[identity]})
+            message = str(
+                _("The same invoice is on row %(row)d of this file.") % {"row": first_row[identity]}
             )
+            candidate.outcome.reasons.append(Reason("duplicate_in_file", label, message))
         else:
             first_row[identity] = candidate.outcome.row
     identities = list(first_row)
+    by_identity = {
+        candidate.draft.identity: candidate for candidate in candidates if not candidate.outcome.reasons
+    }
+    label = str(_("Already in the ledger"))
     for start in range(0, len(identities), CHUNK):
         existing = selectors.invoice_queryset(company=company).filter(
             identity__in=identities[start : start + CHUNK]
         )
         for invoice in existing.select_related("created_by"):
-            for candidate in candidates:
-                if candidate.draft.identity == invoice.identity and not candidate.outcome.messages:
-                    candidate.outcome.messages.extend(duplicate_error(invoice).messages)
+            candidate = by_identity[invoice.identity]
+            for message in duplicate_error(invoice).messages:
+                candidate.outcome.reasons.append(Reason("duplicate", label, message))
 
 
 def _near_duplicate_index(company: Company, drafts: list[InvoiceDraft]) -> dict[tuple, list[tuple[str, str]]]:

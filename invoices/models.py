@@ -24,6 +24,10 @@ KIND_CHOICES = [
     (Kind.DIGITAL_ORDINARY, _("Fully digital ordinary invoice (数电普票)")),
     (Kind.DIGITAL_PAPER_SPECIAL, _("Digital paper special invoice (数电纸质专票)")),
     (Kind.DIGITAL_PAPER_ORDINARY, _("Digital paper ordinary invoice (数电纸质普票)")),
+    (
+        Kind.DIGITAL_UNKNOWN,
+        _("Fully digital invoice, special or ordinary not yet known (数电票，票种待确认)"),
+    ),
     (Kind.ROLL, _("Roll invoice (卷票)")),
     (Kind.TOLL, _("Toll invoice (通行费)")),
     (Kind.MOTOR_VEHICLE, _("Motor vehicle invoice (机动车)")),
@@ -290,3 +294,25 @@ class Counterparty(CompanyOwned):
 
     def __str__(self):
         return f"{self.name} ({self.tin})"
+
+
+class LedgerImport(CompanyOwned):
+    """One spreadsheet imported into the ledger: what became of its rows, and the rows refused, as
+    an XLSX to fix and import again (only the importing company can download it)."""
+
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    added = models.PositiveIntegerField(_("added"), default=0)
+    refused = models.PositiveIntegerField(_("not imported"), default=0)
+    refused_file = models.BinaryField(_("refused rows"), blank=True, default=bytes)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+
+    def __str__(self):
+        return f"{self.file_name} {self.added}/{self.rows}"

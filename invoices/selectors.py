@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Company
 from invoices.fapiao import one_edit_apart
-from invoices.models import Counterparty, Invoice, InvoiceEvent, Status
+from invoices.models import Counterparty, Invoice, InvoiceEvent, LedgerImport, Status
 
 
 def invoice_queryset(*, company: Company) -> QuerySet[Invoice]:
@@ -75,3 +75,8 @@ def known_tins(*, company: Company, tins: list[str]) -> set[str]:
     wanted = {tin for tin in tins if tin}
     counterparties = Counterparty.objects.of(company).filter(tin__in=wanted).values_list("tin", flat=True)
     return (wanted & {company.tin}) | set(counterparties)
+
+
+def ledger_import_get(*, company: Company, pk: int) -> LedgerImport:
+    """One of the company's ledger imports; 404 for another company's."""
+    return get_object_or_404(LedgerImport.objects.of(company), pk=pk)

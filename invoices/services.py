@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
@@ -14,6 +15,7 @@ from accounts.services import field_error
 from invoices import selectors
 from invoices.audit_trail import Change, append_events
 from invoices.drafts import HEADER_FIELDS, LINE_FIELDS, InvoiceDraft, LineDraft, draft_from_invoice
+from invoices.fapiao import Kind
 from invoices.findings import context_for, findings_for, stored
 from invoices.models import (
     FLUSHED,
@@ -29,6 +31,7 @@ from invoices.models import (
 
 Action = InvoiceEvent.Action
 CENT = Decimal("0.01")
+CHUNK = 2000
 
 
 def snapshot_value(value):
@@ -339,3 +342,61 @@ def _deduction_problem(invoice: Invoice, deduction: str) -> str:
     if deduction == Deduction.DEDUCTED and invoice.status in FLUSHED:
         return str(_("A voided or fully red-flushed invoice cannot be ticked for deduction."))
     return ""
+
+
+# What a source says of a kind when it does not know it: nothing to fill in.
+UNTOLD_KINDS = frozenset({Kind.DIGITAL_UNKNOWN, Kind.OTHER})
+
+
+@transaction.atomic
+def invoices_confirm_kind(*, company: Company, kinds: dict[int, str], by: User | None, reason: str) -> int:
+    """Fill in the kind of 数电 invoices imported without it (Kind.DIGITAL_UNKNOWN) from a source that
+    knows it (the bureau's export, the captured original): `kinds` maps invoice ids to kinds. An
+    invoice whose kind is known already is left alone, and so is a kind that says nothing. The
+    findings are worked out again; each invoice gets an event naming the source. Returns how many
+    changed."""
+    known = {kind.value for kind in Kind} - UNTOLD_KINDS
+    told = {pk: kind for pk, kind in kinds.items() if kind in known}
+    ids = sorted(told)
+    entries, changed = [], []
+    for start in range(0, len(ids), CHUNK):
+        invoices = (
+            selectors.invoice_queryset(company=company)
+            .filter(pk__in=ids[start : start + CHUNK], kind=Kind.DIGITAL_UNKNOWN)
+            .select_for_update()
+            .prefetch_related("lines")
+        )
+        for invoice in invoices.order_by("pk"):
+            old, invoice.kind = invoice.kind, told[invoice.pk]
+            near = [
+                item["params"].get("other", "")
+                for item in invoice.findings
+                if item["code"] == "near_duplicate"
+            ]
+            findings = findings_for(
+                draft_from_invoice(invoice),
+                context=context_for(company, near),
+                has_blue_original=invoice.blue_original_id is not None,
+            )
+            for name, value in stored(findings).items():
+                setattr(invoice, name, value)
+            invoice.updated_by, invoice.updated_at = by, timezone.now()
+            changed.append(invoice)
+            entries.append(Change(invoice, Action.UPDATE, {"kind": [old, invoice.kind]}, reason))
+    Invoice.objects.bulk_update(
+        changed,
+        ["kind", "findings", "error_count", "warning_count", "updated_by", "updated_at"],
+        batch_size=CHUNK,
+    )
+    append_events(company=company, user=by, entries=entries)
+    return len(changed)
+
+
+def invoice_kind_from_original(*, invoice: Invoice, kind: str, file_name: str) -> bool:
+    """A captured original of an invoice already in the ledger tells the kind the ledger lacked."""
+    if invoice.kind != Kind.DIGITAL_UNKNOWN:
+        return False
+    reason = str(_("Kind taken from the captured original %(file)s") % {"file": file_name})
+    return bool(
+        invoices_confirm_kind(company=invoice.company, kinds={invoice.pk: kind}, by=None, reason=reason)
+    )

@@ -31,6 +31,39 @@ CELL_MESSAGES = {
     "unknown_status": _("Column %(column)s: unknown status %(text)s."),
     "no_number": _("The row has neither an invoice number nor a 数电 number."),
     "missing_value": _("Column %(column)s is empty."),
+    "no_date": _("The row has no issue date."),
+    "no_amount": _("The row has no amount."),
+    "amounts_incomplete": _("Two of 金额, 税额 and 价税合计 are needed to know the third; the row has one."),
+    "no_code": _(
+        "The number has no 发票代码 and is not a 20-digit 数电 number: a legacy invoice is known by its "
+        "code and number together."
+    ),
+    "kind_not_read": _(
+        "Column %(column)s: %(text)s is not an invoice kind; the kind was taken from the 发票代码 or the number."
+    ),
+    "direction_not_read": _(
+        "Column %(column)s: %(text)s is neither 进项 nor 销项; the direction chosen for the file was used."
+    ),
+    "status_not_read": _("Column %(column)s: %(text)s is not a status; the invoice was taken as normal."),
+}
+# The ledger's column of each field of an invoice, to name it in a row's reasons.
+FIELD_COLUMNS = {
+    "direction": "方向",
+    "kind": "发票票种",
+    "code": "发票代码",
+    "number": "发票号码",
+    "digital_number": "数电发票号码",
+    "issue_date": "开票日期",
+    "seller_name": "销方名称",
+    "seller_tin": "销方识别号",
+    "buyer_name": "购买方名称",
+    "buyer_tin": "购方识别号",
+    "amount": "金额",
+    "tax": "税额",
+    "total": "价税合计",
+    "check_code": "校验码",
+    "drawer": "开票人",
+    "blue_identity": "蓝字发票号码",
 }
 
 
@@ -43,3 +76,8 @@ def problem_message(problem) -> str:
     """One cell's or row's problem (`code`, `column`, `params`) as a sentence."""
     message = CELL_MESSAGES.get(problem.code, _("Column %(column)s cannot be read."))
     return str(message % {"column": problem.column, "text": "", **problem.params})
+
+
+def field_column(name: str) -> str:
+    """The column a field of an invoice is read from, as the spreadsheet names it."""
+    return FIELD_COLUMNS.get(name, name)

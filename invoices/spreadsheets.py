@@ -157,6 +157,28 @@ def read_table(data: bytes, columns: Sequence[Column], *, max_rows: int = 1_000_
     )
 
 
+def raw_rows(
+    data: bytes, columns: Sequence[Column], numbers: Iterable[int]
+) -> tuple[list[object], dict[int, list[object]]]:
+    """The header row's cells and those of the rows numbered `numbers` (1-based, as Row.number), as
+    the file holds them: what read_table found with the same columns, unconverted, to hand rows back
+    as they came. Reads the file again, so call it only for the few rows that need it."""
+    wanted = set(numbers)
+    file_format = _sniff(data)
+    sheets = _csv_sheets(data) if file_format == "csv" else _workbook_sheets(data, file_format)
+    sheet, header = _find_header(sheets, columns)
+    found: dict[int, list[object]] = {}
+    header_cells: list[object] = []
+    for index, cells in enumerate(sheet.rows()):
+        if index == header.index:
+            header_cells = list(cells)
+        elif index + 1 in wanted:
+            found[index + 1] = list(cells)
+            if len(found) == len(wanted):
+                break
+    return header_cells, found
+
+
 def write_xlsx(
     headers: Sequence[Column], rows: Iterable[Sequence[object]], *, sheet: str = "Sheet1"
 ) -> bytes:
@@ -521,6 +543,9 @@ def _date_from_text(raw: str) -> date:
     text = unicodedata.normalize("NFKC", raw).removeprefix("'")
     if len(text) == 8 and text.isascii() and text.isdigit():
         parts = (text[:4], text[4:6], text[6:])
+    elif len(text) == 5 and text.isascii() and text.isdigit():
+        # An Excel serial pasted into a text cell (1927-05-18 to 2173-10-14): a date, as a number would be.
+        return EXCEL_EPOCH + timedelta(days=int(text))
     elif match := _DATE_RE.fullmatch(text):
         parts = match.groups()
     else:
@@ -565,8 +590,9 @@ def _decimal(raw: object, code: str) -> Decimal:
 
 def _numeric_text(raw: str) -> str:
     """Half-width (full-width digits, "，", "－" and "￥" become ASCII), without spaces, the text
-    marker or the yuan sign."""
-    return "".join(unicodedata.normalize("NFKC", raw).split()).removeprefix("'").replace("¥", "")
+    marker, the yuan sign or a trailing 元 (a hand-kept ledger writes "1,234.50元")."""
+    text = "".join(unicodedata.normalize("NFKC", raw).split()).removeprefix("'").replace("¥", "")
+    return text.removesuffix("元")
 
 
 def _decimal_from_text(text: str, code: str) -> Decimal:

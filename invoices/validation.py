@@ -72,6 +72,7 @@ SEVERITIES: dict[str, Severity] = {
     "invoice_number_invalid": Severity.ERROR,
     "digital_number_invalid": Severity.ERROR,
     "kind_differs_from_code": Severity.WARNING,
+    "kind_unconfirmed": Severity.WARNING,
     "check_code_invalid": Severity.WARNING,
     "digital_number_year_mismatch": Severity.WARNING,
     "digital_number_region_mismatch": Severity.WARNING,
@@ -194,6 +195,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_differs_from_code": (
         "发票代码 {code} 对应“{code_kind_zh}”，但票种登记为“{kind_zh}”。",
         'Invoice code {code} belongs to a "{code_kind_en}", but the invoice is recorded as "{kind_en}".',
+    ),
+    "kind_unconfirmed": (
+        "数电发票 {number} 的票种（专票还是普票）尚未确认：与税局数据对账或上传发票原件时会自动补上，也可在编辑页选择。",
+        "Whether 数电 invoice {number} is a special or an ordinary invoice is not known yet: reconciling "
+        "with the bureau's export or capturing the original fills it in, or choose it on the edit page.",
     ),
     "check_code_invalid": (
         "校验码“{check_code}”应为 20 位数字。",
@@ -386,7 +392,7 @@ SHIFT_FACTORS = (
 )
 EARLIEST_ISSUE_DATE = date(2000, 1, 1)
 DIRECTIONS = ("purchase", "sales")
-DIGITAL_KINDS = frozenset({Kind.DIGITAL_SPECIAL, Kind.DIGITAL_ORDINARY})
+DIGITAL_KINDS = frozenset({Kind.DIGITAL_SPECIAL, Kind.DIGITAL_ORDINARY, Kind.DIGITAL_UNKNOWN})
 DIGITAL_PAPER_KINDS = frozenset({Kind.DIGITAL_PAPER_SPECIAL, Kind.DIGITAL_PAPER_ORDINARY})
 QR_PAYLOAD_SHOWN = 80
 
@@ -644,6 +650,8 @@ def _identifier_checks(invoice: InvoiceData, kind: Kind) -> Iterator[Finding]:
         yield from _legacy_identifier_checks(invoice, kind)
     if invoice.check_code and not is_check_code(invoice.check_code):
         yield _finding("check_code_invalid", "check_code", check_code=invoice.check_code)
+    if kind is Kind.DIGITAL_UNKNOWN:
+        yield _finding("kind_unconfirmed", "kind", number=invoice.digital_number or invoice.number)
 
 
 def _digital_identifier_checks(invoice: InvoiceData) -> Iterator[Finding]:

@@ -13,6 +13,7 @@ from config import database
 from invoices.models import Direction
 from reconcile import selectors, sellers, services
 from reconcile.bulk import insert_rows
+from reconcile.ledger_kinds import confirm_ledger_kinds
 from reconcile.matching import left_out, reconcile, scope
 from reconcile.models import BureauImport, Discrepancy, ReconRun
 from reconcile.records import InvoiceRecord, Result
@@ -105,6 +106,7 @@ def _execute(run: ReconRun) -> None:
         )
         if direction == Direction.PURCHASE:
             sellers.refresh(run=run)
+        confirm_ledger_kinds(run, results, ledger_by_key, bureau_by_key)
     timings = {
         "loaded": loaded - started,
         "matched": matched - loaded,

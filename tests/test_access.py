@@ -14,10 +14,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import Membership
 from accounts.services import token_create
 from ingest.services import Upload, receive_files
+from invoices.importing import import_ledger
 from monitor import anomalies
 from monitor.anomalies import Observation
 from monitor.models import Anomaly
 from tests.conftest import TIN_A
+from tests.fixtures.clerk_ledger import clerk_ledger
 from tests.fixtures.einvoices import digital_invoice_xml
 from tests.fixtures.invoices import SUPPLIER_NAME, make_invoice
 
@@ -68,6 +70,9 @@ CASES = [
     Case("invoice_export", "get", "/invoices/export.csv", (302, 200, 200, 200)),
     Case("invoice_export", "post", "/invoices/export.csv", (302, 200, 200, 200), {"ids": "{invoice}"}),
     Case("invoice_import", "get", "/invoices/import/", (302, 200, 200, 200)),
+    Case(
+        "invoice_import_refused", "get", "/invoices/import/{ledger_import}/refused.xlsx", (302, 200, 200, 404)
+    ),
     Case(
         "invoice_bulk_deduction",
         "post",
@@ -217,6 +222,7 @@ def world(alice, bob, charlie, company_a):
     )
     job = batch.jobs.get()
     run = reconciled(company_a)
+    ledger_import = import_ledger(company=company_a, by=bob, data=clerk_ledger(2, broken=1).data).import_id
     anomalies.report("sync_delay", [Observation("seller:X", "warning", company_a, details={"count": 1})])
     alert = Anomaly.objects.get(company=company_a)
     return {
@@ -233,6 +239,7 @@ def world(alice, bob, charlie, company_a):
             "run": run.pk,
             "discrepancy": run.discrepancies.first().pk,
             "alert": alert.pk,
+            "ledger_import": ledger_import,
         },
         "company_a": company_a,
     }

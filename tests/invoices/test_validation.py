@@ -219,6 +219,7 @@ TRIGGERS = [
     case("invoice_number_invalid", "number", replace(SPECIAL, number="2550485")),
     case("digital_number_invalid", "digital_number", replace(DIGITAL, digital_number="2433200000012345678")),
     case("kind_differs_from_code", "kind", replace(SPECIAL, kind=Kind.ORDINARY)),
+    case("kind_unconfirmed", "kind", replace(DIGITAL, kind=Kind.DIGITAL_UNKNOWN)),
     case("check_code_invalid", "check_code", replace(DIGITAL, check_code="690593")),
     case("digital_number_year_mismatch", "digital_number", replace(DIGITAL, issue_date=date(2025, 1, 2))),
     case(
@@ -293,6 +294,7 @@ NEAR_MISSES = [
     case("invoice_number_invalid", "", replace(SPECIAL, number="00000001")),
     case("digital_number_invalid", "", DIGITAL_PAPER),
     case("kind_differs_from_code", "", replace(SPECIAL, kind=Kind.E_ORDINARY, code="033002400111")),
+    case("kind_unconfirmed", "", DIGITAL),
     case("check_code_invalid", "", replace(DIGITAL, check_code="17884534745749991611")),
     case("digital_number_year_mismatch", "", DIGITAL),
     case("digital_number_region_mismatch", "", DIGITAL_SALES_FROM_XIAMEN),
