@@ -27,13 +27,9 @@ MAX_PAGE_CHARS = 20_000  # an invoice page has a few thousand; a page with more 
 DESCENT = 0.2  # the share of the font size below the baseline
 NARROW = 0.5  # the width of a half-width character, in font sizes
 
-Matrix = tuple[
-    float, float, float, float, float, float
-]  # a b c d e f: x' = a x + c y + e, y' = b x + d y + f
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # a CTM "a b c d e f": x' = a x + c y + e, y' = b x + d y + f
 # Line breaks and indentation around a TextCode's text come from pretty-printing, not from the page.
 _FORMATTING_RE = re.compile(r"^\s*\n\s*|\s*\n\s*$")
-_NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 def page_glyphs(layers: list[Element]) -> list[Glyph]:
@@ -47,6 +43,8 @@ def page_glyphs(layers: list[Element]) -> list[Glyph]:
             for char, box, spaced in _characters(element):
                 if len(glyphs) >= MAX_PAGE_CHARS:
                     return []
+                if not (all(map(math.isfinite, box)) and box[3] > box[1]):
+                    continue  # numbers too large to place, or a glyph of no height: no line to belong to
                 glyphs.append(Glyph.drawn(char, box, len(glyphs), spaced))
     return glyphs
 
@@ -61,7 +59,7 @@ def _characters(text_object: Element) -> Iterator[tuple[str, tuple[float, float,
     space was drawn before it. An object whose numbers do not read is skipped whole."""
     boundary = _numbers(text_object.get("Boundary", ""))
     size = _numbers(text_object.get("Size", ""))
-    matrix = _numbers(text_object.get("CTM", "")) or list(IDENTITY)
+    matrix = _numbers(text_object.get("CTM", "")) or IDENTITY
     if len(boundary) != 4 or len(size) != 1 or size[0] <= 0 or len(matrix) != 6:
         return
     left, top = boundary[0], boundary[1]
@@ -79,14 +77,9 @@ def _characters(text_object: Element) -> Iterator[tuple[str, tuple[float, float,
             delta_x = deltas_x[index] if index < len(deltas_x) else None
             if not char.isspace() and char.isprintable():
                 width = advance if delta_x is None or delta_x <= 0 else min(advance, delta_x)
-                corners = (
-                    _transform(matrix, px, py)
-                    for px in (x, x + width)
-                    for py in (y + DESCENT * size, y - (1 - DESCENT) * size)
-                )
-                xs, ys = zip(*corners, strict=True)
+                box = _box(matrix, x, y + DESCENT * size, x + width, y - (1 - DESCENT) * size)
                 # Page y grows downwards; geometry's grows upwards.
-                yield char, (left + min(xs), -(top + max(ys)), left + max(xs), -(top + min(ys))), spaced
+                yield char, (left + box[0], -(top + box[3]), left + box[2], -(top + box[1])), spaced
                 spaced = False
             else:
                 spaced = spaced or char == " " or char == "\u3000"
@@ -98,17 +91,25 @@ def _width(char: str, size: float) -> float:
     return size if unicodedata.east_asian_width(char) in ("W", "F") else NARROW * size
 
 
-def _transform(matrix: list[float], x: float, y: float) -> tuple[float, float]:
+def _box(
+    matrix: list[float], x0: float, y0: float, x1: float, y1: float
+) -> tuple[float, float, float, float]:
+    """The bounds (x0, y0, x1, y1) of a rectangle drawn through the matrix."""
     a, b, c, d, e, f = matrix
-    return a * x + c * y + e, b * x + d * y + f
+    if b == 0 and c == 0:  # no rotation or skew, as nearly always
+        xs, ys = (a * x0 + e, a * x1 + e), (d * y0 + f, d * y1 + f)
+    else:
+        corners = [(a * x + c * y + e, b * x + d * y + f) for x in (x0, x1) for y in (y0, y1)]
+        xs, ys = tuple(x for x, _ in corners), tuple(y for _, y in corners)
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _numbers(text: str) -> list[float]:
     """The numbers of an attribute; [] when one of them is not a finite number."""
-    parts = text.split()
-    if not all(_NUMBER_RE.fullmatch(part) for part in parts):
+    try:
+        values = [float(part) for part in text.split()]
+    except ValueError:
         return []
-    values = [float(part) for part in parts]
     return values if all(math.isfinite(value) for value in values) else []
 
 

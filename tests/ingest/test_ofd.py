@@ -8,6 +8,7 @@ import json
 import re
 import zipfile
 from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 from hypothesis import given, settings
@@ -308,3 +309,41 @@ def test_it_raises_only_extract_errors_on_damaged_packages(data):
         package[position : position + 1] = data.draw(st.binary(max_size=3))
     with contextlib.suppress(ExtractError):
         assert isinstance(extract_ofd(bytes(package)), Extraction)
+
+
+NUMBERS = st.lists(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True).map(str),
+        st.sampled_from(["g", "1e308", "-0", "nan", "1_0", "", "x"]),
+    ),
+    max_size=8,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    boundary=NUMBERS,
+    size=NUMBERS,
+    ctm=NUMBERS,
+    x=NUMBERS,
+    delta_x=NUMBERS,
+    delta_y=NUMBERS,
+    text=st.text(max_size=30),
+)
+def test_it_raises_only_extract_errors_on_text_placed_anywhere(
+    boundary, size, ctm, x, delta_x, delta_y, text
+):
+    text_object = (
+        f'<ofd:TextObject ID="7" Boundary={quoteattr(boundary)} Size={quoteattr(size)} CTM={quoteattr(ctm)}>'
+        f'<ofd:TextCode X={quoteattr(x)} Y="3" DeltaX={quoteattr(delta_x)} DeltaY={quoteattr(delta_y)}>'
+        f"{escape(text)}</ofd:TextCode></ofd:TextObject>"
+    )
+    page = (
+        f'<ofd:Page xmlns:ofd="{einvoices.OFD_NS}"><ofd:Content><ofd:Layer ID="1">'
+        f'<ofd:TextObject ID="6" Boundary="150 10 60 5" Size="3.175"><ofd:TextCode X="0" Y="3">'
+        f"发票号码：26352000000012345678</ofd:TextCode></ofd:TextObject>{text_object}</ofd:Layer></ofd:Content></ofd:Page>"
+    ).encode()
+    with contextlib.suppress(ExtractError):
+        assert isinstance(
+            extract_ofd(einvoices.ofd_package({"Doc_0/Pages/Page_0/Content.xml": page})), Extraction
+        )
