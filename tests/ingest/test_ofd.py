@@ -169,15 +169,16 @@ def test_it_reads_every_key_field_of_a_sample_from_its_page_text_alone(name):
     assert {found.confidence for found in extraction.fields.values()} <= READ_FROM_THE_PAGE
 
 
+@pytest.mark.parametrize("glyph_codes", [False, True], ids=["spaced_by_delta_x", "a_text_code_a_glyph"])
 @pytest.mark.parametrize(
     "spec",
     [einvoices.LOOK_ALIKE_SPEC, einvoices.RED_DIGITAL_SPEC, einvoices.LEGACY_SPEC],
     ids=["digital", "red", "legacy"],
 )
-def test_it_reads_every_field_of_a_page_that_prints_all_labels_before_all_values(spec):
+def test_it_reads_every_field_of_a_page_that_prints_all_labels_before_all_values(spec, glyph_codes):
     """Another platform's file: only page text, every label first and the values after in another
     order, tax ids under their labels, and radical look-alikes (购买⽅, 开票⽇期, ⻓ in a name)."""
-    extraction = extract_ofd(einvoices.ofd_labels_first(spec))
+    extraction = extract_ofd(einvoices.ofd_labels_first(spec, glyph_codes=glyph_codes))
     assert values(extraction) == spec.fields()
     assert {found.confidence for found in extraction.fields.values()} <= READ_FROM_THE_PAGE
     read_lines = [(line["item_name"], line["amount"], line["tax"]) for line in extraction.lines]
