@@ -92,6 +92,11 @@ EXPORT_COLUMNS = (
 )
 # What the import reads: the export's columns, and the bureau's 发票来源 (a 数电 row without 票种).
 COLUMNS = (*EXPORT_COLUMNS, Column("发票来源", CellKind.TEXT))
+# What a row must hold something of to be about an invoice at all.
+SUBSTANCE = (
+    "发票代码", "发票号码", "数电发票号码", "开票日期", "金额", "税额", "价税合计",
+    "销方识别号", "销方名称", "购方识别号", "购买方名称", "备注",
+)  # fmt: skip
 TEXT_COLUMNS = tuple(column.name for column in COLUMNS if column.kind in (CellKind.TEXT, CellKind.ID))
 
 
@@ -204,7 +209,8 @@ def _is_summary(row: Row) -> bool:
 
 
 def _is_blank(row: Row) -> bool:
-    return not row.errors and all(value is None for name, value in row.values.items() if name != "序号")
+    """Nothing of an invoice: a row a clerk numbered (or gave a 方向, a 状态) ahead of time."""
+    return not row.errors and all(row.values.get(name) is None for name in SUBSTANCE)
 
 
 def ledger_row(

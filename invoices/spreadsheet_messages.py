@@ -39,7 +39,8 @@ CELL_MESSAGES = {
         "code and number together."
     ),
     "kind_not_read": _(
-        "Column %(column)s: %(text)s is not an invoice kind; the kind was taken from the 发票代码 or the number."
+        "Column %(column)s: %(text)s is not an invoice kind; the kind was taken from the 发票代码 or the "
+        "number."
     ),
     "direction_not_read": _(
         "Column %(column)s: %(text)s is neither 进项 nor 销项; the direction chosen for the file was used."

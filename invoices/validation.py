@@ -197,7 +197,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'Invoice code {code} belongs to a "{code_kind_en}", but the invoice is recorded as "{kind_en}".',
     ),
     "kind_unconfirmed": (
-        "数电发票 {number} 的票种（专票还是普票）尚未确认：与税局数据对账或上传发票原件时会自动补上，也可在编辑页选择。",
+        "数电发票 {number} 的票种（专票还是普票）尚未确认："
+        "与税局数据对账或上传发票原件时会自动补上，也可在编辑页选择。",
         "Whether 数电 invoice {number} is a special or an ordinary invoice is not known yet: reconciling "
         "with the bureau's export or capturing the original fills it in, or choose it on the edit page.",
     ),

@@ -24,7 +24,7 @@ from ingest.extract.pdf_text import extract_pdf_text
 from ingest.extract.xml_einvoice import extract_xml
 from invoices.drafts import clean_draft
 from invoices.fapiao import FapiaoParseError, decimal_to_words, parse_qr, words_to_decimal
-from invoices.ledger_file import COLUMNS, ledger_row
+from invoices.ledger_file import COLUMNS, EXPORT_COLUMNS, ledger_row
 from invoices.spreadsheets import SpreadsheetError, read_table, write_xlsx
 from reconcile.importers import BureauFileError, read_bureau_file
 
@@ -250,9 +250,9 @@ LEDGER_ROWS = [
 
 @cache
 def _ledger_seeds() -> list[bytes]:
-    header = ",".join(column.name for column in COLUMNS)
+    header = ",".join(column.name for column in EXPORT_COLUMNS)
     lines = [",".join("" if value is None else str(value) for value in row) for row in LEDGER_ROWS]
-    return [write_xlsx(COLUMNS, LEDGER_ROWS), "\n".join([header, *lines]).encode("utf-8-sig")]
+    return [write_xlsx(EXPORT_COLUMNS, LEDGER_ROWS), "\n".join([header, *lines]).encode("utf-8-sig")]
 
 
 TARGETS = {

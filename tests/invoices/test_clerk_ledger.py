@@ -19,8 +19,8 @@ from tests.fixtures.clerk_ledger import COMPANY_NAME, COMPANY_TIN, amount_cell, 
 pytestmark = pytest.mark.django_db
 
 FIELDS = (
-    "identity", "code", "number", "kind", "issue_date", "seller_name", "seller_tin", "buyer_name", "buyer_tin",
-    "amount", "tax", "total", "direction",
+    "identity", "code", "number", "kind", "issue_date", "seller_name", "seller_tin", "buyer_name",
+    "buyer_tin", "amount", "tax", "total", "direction",
 )  # fmt: skip
 
 
@@ -126,6 +126,14 @@ def test_the_direction_comes_from_each_row(company_a):
     directions = dict(invoice_queryset(company=company_a).values_list("identity", "direction"))
     assert directions.pop(ledger.expected[0].identity) == "sales"
     assert set(directions.values()) == {"purchase"}
+
+
+def test_a_row_with_only_its_number_and_direction_filled_in_ahead_is_blank(company_a):
+    ledger = clerk_ledger(9, seed=13)
+    [blank] = [row for row in ledger.blank_rows if _index(ledger, row)]
+    data = _edited(ledger.data, {(blank, "方向"): "进项", (blank, "发票状态"): "正常"})
+    report = import_ledger(company=company_a, by=None, data=data)
+    assert (len(report.rows), report.added, report.blank_rows) == (9, 9, 1)
 
 
 def test_the_totals_row_is_not_an_invoice(company_a, ledger):
