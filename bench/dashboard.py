@@ -300,7 +300,7 @@ def selectors(company: Company, period: date, today: date) -> dict[str, Callable
     return {
         "cards": lambda: cards(company=company, period=period, today=today),
         "anomalies_by_kind": lambda: charts.anomalies_by_kind(company=company, period=period),
-        "days_missing": lambda: charts.days_missing(company=company, today=today),
+        "days_missing": lambda: charts.days_missing(company=company),
         "slowest_sellers": lambda: charts.slowest_sellers(company=company),
         "error_prone_sellers": lambda: charts.error_prone_sellers(company=company),
         "ingest_outcomes": lambda: charts.ingest_outcomes(company=company, period=period),

@@ -3,11 +3,11 @@ the address of the filtered list behind it (the drill-down). The page hands this
 (static/js/dashboard.js); the month-end report writes the same figures to a workbook."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Min, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -20,14 +20,10 @@ from invoices.models import Direction, Invoice
 from invoices.periods import following_month, month_bounds, month_starts
 from monitor.messages import TITLES
 from monitor.models import Anomaly
-from reconcile.models import BureauImport, SellerStanding
-from reconcile.selectors import missing_from_bureau
+from reconcile.ages import MISSING_BUCKETS
+from reconcile.models import SellerStanding
+from reconcile.selectors import missing_ages, missing_in_bureau
 
-# Days an invoice has been missing from the bureau's data: (label, from, to), `to` None = no end.
-MISSING_BUCKETS = (
-    ("0–7", 0, 7), ("8–15", 8, 15), ("16–30", 16, 30), ("31–60", 31, 60),
-    ("61–90", 61, 90), ("91–180", 91, 180), (">180", 181, None),
-)  # fmt: skip
 MONTHS = 12
 TOP = 10
 
@@ -76,7 +72,7 @@ def _url(name: str, args=(), **query) -> str:
 def all_charts(*, company: Company, period: date, today: date) -> list[Chart]:
     return [
         anomalies_by_kind(company=company, period=period),
-        days_missing(company=company, today=today),
+        days_missing(company=company),
         slowest_sellers(company=company),
         error_prone_sellers(company=company),
         ingest_outcomes(company=company, period=period),
@@ -121,43 +117,19 @@ def anomalies_by_kind(*, company: Company, period: date) -> Chart:
     )
 
 
-def _bureau_start(company: Company) -> date | None:
-    first = BureauImport.objects.filter(
-        company=company, direction=Direction.PURCHASE, state=BureauImport.State.DONE
-    ).aggregate(first=Min("period_start"))["first"]
-    return first.replace(day=1) if first else None
-
-
-def days_missing(*, company: Company, today: date) -> Chart:
-    """Purchase invoices to this company the bureau's data lacks, by days since issue, within the
-    months the bureau's exports cover (before any export, nothing can be called missing)."""
-    start = _bureau_start(company)
-    counts = [0] * len(MISSING_BUCKETS)
-    links = []
-    if start is not None:
-        missing = missing_from_bureau(Invoice.objects.filter(company=company), company=company).filter(
-            issue_date__gte=start, issue_date__lte=today
-        )
-        ages = {}
-        for issued, count in missing.values_list("issue_date").annotate(Count("pk")).order_by():
-            ages[(today - issued).days] = ages.get((today - issued).days, 0) + count
-        for index, (_label, low, high) in enumerate(MISSING_BUCKETS):
-            counts[index] = sum(n for age, n in ages.items() if age >= low and (high is None or age <= high))
-    for _label, low, high in MISSING_BUCKETS:
-        earliest = start if high is None else max(start or date.min, today - timedelta(days=high))
-        links.append(
-            _url(
-                "invoice_list",
-                direction=Direction.PURCHASE,
-                bureau="missing",
-                date_from=earliest.isoformat() if earliest else "",
-                date_to=(today - timedelta(days=low)).isoformat(),
-            )
-        )
+def days_missing(*, company: Company) -> Chart:
+    """Invoices missing from the bureau's data as the ledger's filter and the latest purchase
+    reconciliation see them (reconcile.selectors.missing_in_bureau), by days from issue to the
+    export's as-of, in the shared age buckets; each bar lists its invoices."""
+    counts = missing_ages(missing_in_bureau(companies=[company]))
+    links = [
+        _url("invoice_list", direction=Direction.PURCHASE, bureau="missing", missing_days=bucket.key)
+        for bucket in MISSING_BUCKETS
+    ]
     return Chart(
         "days_missing",
         _("Invoices missing from the bureau's data, by days since issue"),
-        [label for label, _low, _high in MISSING_BUCKETS],
+        [bucket.label for bucket in MISSING_BUCKETS],
         [Series(_("Number of invoices"), counts, links)],
     )
 

@@ -2,10 +2,10 @@
 firm keeping several companies' books."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Company
@@ -13,7 +13,7 @@ from invoices.models import FLUSHED, Direction, Invoice
 from invoices.periods import month_bounds
 from monitor.models import Anomaly, CheckRun
 from reconcile.models import BureauImport
-from reconcile.selectors import held_by_bureau_of
+from reconcile.selectors import held_by_bureau_of, missing_in_bureau
 
 ZERO = Decimal("0.00")
 CAUSES = ("missing_in_bureau", "voided_or_flushed", "not_issued_to_company")
@@ -51,7 +51,7 @@ def cards(*, company: Company, period: date, today: date | None = None) -> Cards
             "tax": ZERO,
             "total": ZERO,
         }
-    result.at_risk, result.reconciled_share = bureau_standings([company], first, last, today)[company.pk]
+    result.at_risk, result.reconciled_share = bureau_standings([company], first, last)[company.pk]
     open_anomalies = Anomaly.objects.of(company).exclude(state=Anomaly.State.RESOLVED)
     result.anomalies = dict(open_anomalies.values_list("severity").annotate(Count("pk")).order_by())
     latest = dict(
@@ -68,10 +68,12 @@ def cards(*, company: Company, period: date, today: date | None = None) -> Cards
     return result
 
 
-def bureau_standings(companies: list[Company], first: date, last: date, today: date) -> dict[int, tuple]:
+def bureau_standings(companies: list[Company], first: date, last: date) -> dict[int, tuple]:
     """Per company: the input VAT at risk among the month's purchase invoices, by cause, and the
-    share of them the bureau's data holds (None when no purchase export reaches into the month, and
-    then nothing counts as missing). Two queries, however many companies."""
+    share of them the bureau's data holds (None when no purchase export reaches into the month).
+    Missing from the bureau's data is what the ledger's filter and the latest purchase
+    reconciliation call so (reconcile.selectors.missing_in_bureau). Three queries, however many
+    companies."""
     covered = set(
         BureauImport.objects.filter(
             company__in=companies,
@@ -80,22 +82,20 @@ def bureau_standings(companies: list[Company], first: date, last: date, today: d
             period_end__gte=first,
         ).values_list("company_id", flat=True)
     )
-    overdue = Q()  # issued before the company's sync lag ran out
-    for company in companies:
-        overdue |= Q(company_id=company.pk, issue_date__lt=today - timedelta(days=company.sync_lag_days))
+    missing = missing_in_bureau(companies=companies).filter(invoice_id=OuterRef("pk"))
     flushed, ours = Q(status__in=FLUSHED), Q(buyer_tin=F("company__tin"))
     rows = (
         Invoice.objects.filter(
             company__in=companies, direction=Direction.PURCHASE, issue_date__range=(first, last)
         )
-        .annotate(known=held_by_bureau_of(companies))
+        .annotate(known=held_by_bureau_of(companies), missing=Exists(missing))
         .values("company_id")
         .annotate(
             count=Count("pk"),
             held=Count("pk", filter=Q(known=True)),
             voided_or_flushed=Sum("tax", filter=flushed),
             not_issued_to_company=Sum("tax", filter=~flushed & ~ours),
-            missing_in_bureau=Sum("tax", filter=~flushed & ours & Q(known=False) & overdue),
+            missing_in_bureau=Sum("tax", filter=~flushed & ours & Q(missing=True)),
         )
         .order_by()
     )
@@ -107,8 +107,6 @@ def bureau_standings(companies: list[Company], first: date, last: date, today: d
         count, share = row.get("count", 0), None
         if company.pk in covered:
             share = row["held"] / count if count else None
-        else:
-            at_risk["missing_in_bureau"] = ZERO
         standings[company.pk] = (at_risk, share)
     return standings
 
@@ -147,7 +145,7 @@ def firm_rows(*, companies: list[Company], today: date | None = None) -> list[Fi
         .annotate(Max("as_of"))
         .order_by()
     )
-    standings = bureau_standings(companies, first, last, today)
+    standings = bureau_standings(companies, first, last)
     rows = []
     for company in companies:
         latest = latest_imports.get(company.pk)

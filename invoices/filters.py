@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from invoices.fapiao import normalize_id, normalize_text
 from invoices.models import KIND_CHOICES, Deduction, Direction, Status
 from invoices.selectors import counterparty_named
+from reconcile.ages import BY_KEY, MISSING_BUCKETS
 from reconcile.selectors import held_by_bureau, missing_from_bureau
 
 ANY = _("Any")
@@ -34,6 +35,12 @@ class InvoiceFilter(django_filters.FilterSet):
     )
     bureau = django_filters.ChoiceFilter(
         label=_("Bureau's data"), choices=BUREAU_CHOICES, method="filter_bureau", empty_label=ANY
+    )
+    missing_days = django_filters.ChoiceFilter(
+        label=_("Missing from the bureau's data for (days)"),
+        choices=[(bucket.key, bucket.label) for bucket in MISSING_BUCKETS],
+        method="filter_missing_days",
+        empty_label=ANY,
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
@@ -83,8 +90,13 @@ class InvoiceFilter(django_filters.FilterSet):
             return queryset.filter(warning_count__gt=0)
         return queryset.filter(error_count=0, warning_count=0)
 
+    def filter_missing_days(self, queryset, name, value):
+        """Invoices missing from the bureau's data (as filter_bureau) for this many days."""
+        return missing_from_bureau(queryset, company=self.request.company, bucket=BY_KEY[value])
+
     def filter_bureau(self, queryset, name, value):
-        """Purchase invoices to the company the bureau's exports lack, or hold."""
+        """Purchase invoices the latest purchase reconciliation found missing from the bureau's data
+        and nobody has decided yet (reconcile.selectors.missing_in_bureau), or that an export holds."""
         company = self.request.company
         if value == "missing":
             return missing_from_bureau(queryset, company=company)

@@ -71,6 +71,17 @@ def scan_all(today: date | None = None, watch: WatchSettings | None = None) -> d
     return {kind: len(observations) for kind, observations in found.items()}
 
 
+def report_reconciliation(company: Company, today: date | None = None, watch: WatchSettings | None = None):
+    """What a finished reconciliation changes in the company's alerts, at once rather than at the
+    next hourly scan: the scan's own checks of the bureau's data (invoices it still lacks, the open
+    differences of the latest runs, its age), for this company only."""
+    today = today or timezone.localdate()
+    watch = watch or WatchSettings.current()
+    anomalies.report("sync_delay", sync_delays(company, today), scope=company)
+    anomalies.report("open_discrepancies", open_discrepancies(company), scope=company)
+    anomalies.report("stale_bureau_data", stale_imports(company, today, watch), scope=company)
+
+
 def _purchases(company: Company):
     return Invoice.objects.filter(company=company, direction=Direction.PURCHASE, status__in=LIVE)
 

@@ -22,6 +22,43 @@ ACTIONS = ("accept_bureau", "add_to_ledger", "link", "resolve", "ignore", "reope
 NEEDS_REASON = ("resolve", "ignore")
 
 
+def possible_actions(discrepancy: Discrepancy) -> list[str]:
+    """The decisions that can apply to this discrepancy as it stands: a decided one can only be
+    reopened; only a pair can take the bureau's values (when they differ), only an invoice the
+    ledger lacks can be added, only a record alone can be linked."""
+    if discrepancy.state != State.OPEN:
+        return ["reopen"]
+    pair = discrepancy.invoice_id is not None and discrepancy.bureau_invoice_id is not None
+    actions = []
+    if pair and (discrepancy.category == "status_changed" or discrepancy.suggestion):
+        actions.append("accept_bureau")
+    if discrepancy.invoice_id is None and discrepancy.bureau_invoice_id is not None:
+        actions.append("add_to_ledger")
+    if not pair:
+        actions.append("link")
+    return [*actions, "resolve", "ignore"]
+
+
+# What a record alone is usually decided with, when nothing better applies.
+ALONE = {
+    "pending_sync": "ignore",
+    "duplicate_in_bureau": "ignore",
+    "ambiguous": "link",
+    "missing_in_bureau": "link",
+}
+
+
+def fitting_action(discrepancy: Discrepancy, *, can_link: bool) -> str:
+    """The decision that fits the case, to offer first: the bureau's values for a pair that differs,
+    adding what the ledger lacks, linking a record alone when there is a record to link it with."""
+    possible = possible_actions(discrepancy)
+    for action in ("reopen", "accept_bureau", "add_to_ledger"):
+        if action in possible:
+            return action
+    fitting = ALONE.get(discrepancy.category, "resolve")
+    return "resolve" if fitting == "link" and not can_link else fitting
+
+
 @dataclass
 class Decided:
     done: list[Discrepancy] = field(default_factory=list)
@@ -67,6 +104,10 @@ def _record(
 
 
 def _decide_one(company, by, discrepancy, action, reason, counterpart) -> None:
+    if action == "reopen" and discrepancy.state == State.OPEN:
+        raise field_error("action", _("This difference is open already."), "already_open")
+    if action != "reopen" and discrepancy.state != State.OPEN:
+        raise field_error("action", _("This difference was decided already: reopen it first."), "decided")
     if action == "reopen":
         _record(company, by, discrepancy, action, State.OPEN, reason)
     elif action == "resolve":
@@ -144,6 +185,10 @@ def _link(company, by, discrepancy: Discrepancy, counterpart: Discrepancy | None
     """Pair a ledger record left alone with a bureau record left alone, by hand."""
     if counterpart is None or counterpart.run_id != discrepancy.run_id:
         raise field_error("counterpart", _("Choose the record on the other side."), "required")
+    if any(
+        one.invoice_id is not None and one.bureau_invoice_id is not None for one in (discrepancy, counterpart)
+    ):
+        raise field_error("counterpart", _("Link a ledger record with a bureau record."), "same_side")
     sides = {discrepancy.invoice_id is None, counterpart.invoice_id is None}
     if sides != {True, False}:
         raise field_error("counterpart", _("Link a ledger record with a bureau record."), "same_side")

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reconcile.decisions import ACTIONS
+from reconcile.decisions import ACTIONS, fitting_action, possible_actions
 from reconcile.messages import ACTION_LABELS, CATEGORY_LABELS, as_of_problem
 from reconcile.models import Discrepancy
 from reconcile.sellers import ERROR_CATEGORIES
@@ -50,6 +50,14 @@ class DecisionForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
     counterpart = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def for_case(cls, discrepancy: Discrepancy, *, can_link: bool) -> "DecisionForm":
+        """The decisions that can apply to this discrepancy, the one fitting its case chosen."""
+        form = cls(initial={"action": fitting_action(discrepancy, can_link=can_link)})
+        offered = [action for action in possible_actions(discrepancy) if action != "link" or can_link]
+        form.fields["action"].choices = [(action, ACTION_LABELS[action]) for action in offered]
+        return form
 
 
 class DiscrepancyFilter(django_filters.FilterSet):

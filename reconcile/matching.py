@@ -118,26 +118,31 @@ def _bureau_values(ours: InvoiceRecord, theirs: InvoiceRecord, names: Sequence[s
     }
 
 
-def _nearest_rate(amount: Decimal, tax: Decimal) -> Decimal | None:
+def nearest_rate(amount: Decimal, tax: Decimal) -> Decimal | None:
+    """The legal VAT rate closest to tax / amount."""
     if not amount:
         return None
     return min(LEGAL_RATES, key=lambda rate: abs(tax - amount * rate))
 
 
 def _diagnoses(ledger: InvoiceRecord, bureau: InvoiceRecord, period, tolerance: Decimal) -> list[str]:
-    flags = []
+    flags, unshifted = [], {}
     for name in ("amount", "tax", "total"):
         ours, theirs = getattr(ledger, name), getattr(bureau, name)
+        unshifted[name] = ours
         if ours == theirs:
             continue
         flags.append(name)
         if _shifted(ours, theirs):
             flags.append("decimal_shift")
+            unshifted[name] = theirs  # the typing slip explains this field, not the rate
         elif abs(ours - theirs) <= tolerance:
             flags.append("rounding")
-    if (ledger.tax != bureau.tax or ledger.amount != bureau.amount) and _nearest_rate(
-        ledger.amount, ledger.tax
-    ) != _nearest_rate(bureau.amount, bureau.tax):
+    # The rate differs when the ledger's amount and tax, a shifted decimal point put right, still
+    # stand at another legal rate than the bureau's.
+    if (ledger.tax != bureau.tax or ledger.amount != bureau.amount) and nearest_rate(
+        unshifted["amount"], unshifted["tax"]
+    ) != nearest_rate(bureau.amount, bureau.tax):
         flags.append("rate")
     if ledger.issue_date != bureau.issue_date:
         flags.append("date")

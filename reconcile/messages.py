@@ -35,7 +35,7 @@ CATEGORY_HELP = {
         "The seller voided or red-flushed the invoice: its input VAT can no longer be deducted."
     ),
     "number_typo": _("The ledger's number is one keystroke away from the bureau's."),
-    "mismatch": _("Same invoice, different figures: usually a decimal point or a digit entered wrongly."),
+    "mismatch": _("Same invoice, different values: each case says which differ and by how much."),
     "suspected": _("Same supplier, month and amount, but different numbers: check and link by hand."),
 }
 FLAG_LABELS = {

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from config import database
 from invoices.models import Direction
+from monitor import watch
 from reconcile import selectors, sellers, services
 from reconcile.bulk import insert_rows
 from reconcile.ledger_kinds import confirm_ledger_kinds
@@ -40,6 +41,17 @@ def execute_run(run_id: int) -> None:
     except Exception as error:
         log.exception("reconciliation %s failed", run.pk)
         _record_failure(run.pk, error)
+    else:
+        _tell_the_watch(run)
+
+
+def _tell_the_watch(run: ReconRun) -> None:
+    """The run's open differences go to the alerts at once (the hourly scan's checks, for this
+    company); the run stays done if that fails, and the next scan reports them."""
+    try:
+        watch.report_reconciliation(run.company)
+    except Exception:
+        log.exception("reconciliation %s: its differences could not be reported to the watch", run.pk)
 
 
 def _record_failure(run_id: int, error: Exception) -> None:

@@ -1,10 +1,11 @@
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Company
-from invoices.models import FLUSHED, Direction, Invoice
+from invoices.models import Direction, Invoice
 from invoices.selectors import invoice_queryset
+from reconcile.ages import MISSING_BUCKETS, Bucket, bucket_counts
 from reconcile.models import BureauImport, BureauInvoice, Discrepancy, ReconRun
 from reconcile.records import InvoiceRecord
 
@@ -56,13 +57,46 @@ def held_by_bureau_of(companies: list[Company]) -> Exists:
     )
 
 
-def missing_from_bureau(queryset: QuerySet[Invoice], *, company: Company) -> QuerySet[Invoice]:
-    """The live purchase invoices issued to the company that none of its purchase exports holds."""
-    return (
-        queryset.filter(direction=Direction.PURCHASE, buyer_tin=company.tin)
-        .exclude(status__in=FLUSHED)
-        .exclude(held_by_bureau(company=company))
+def latest_purchase_runs(companies: list[Company]) -> list[int]:
+    """The latest finished purchase reconciliation of each company that has one (one query)."""
+    latest = (
+        ReconRun.objects.filter(
+            company=OuterRef("pk"), state=ReconRun.State.DONE, bureau_import__direction=Direction.PURCHASE
+        )
+        .order_by("-created_at")
+        .values("pk")[:1]
     )
+    runs = Company.objects.filter(pk__in=[company.pk for company in companies]).annotate(run=Subquery(latest))
+    return [pk for pk in runs.values_list("run", flat=True) if pk is not None]
+
+
+def missing_in_bureau_of(run: ReconRun) -> QuerySet[Discrepancy]:
+    """What a run found missing from the bureau's data and nobody has decided yet: its open
+    missing_in_bureau discrepancies (older than the company's sync lag at the export's as-of)."""
+    return run.discrepancies.filter(category="missing_in_bureau", state=Discrepancy.State.OPEN)
+
+
+def missing_in_bureau(*, companies: list[Company], bucket: Bucket | None = None) -> QuerySet[Discrepancy]:
+    """THE definition of "missing from the bureau's data", shared by the ledger's filter, the run
+    page and the dashboard: the open missing_in_bureau discrepancies of each company's latest
+    finished purchase reconciliation; their age is days_missing (issue to the export's as-of),
+    optionally within one age bucket (reconcile/ages.py)."""
+    found = Discrepancy.objects.filter(
+        run_id__in=latest_purchase_runs(companies), category="missing_in_bureau", state=Discrepancy.State.OPEN
+    )
+    if bucket is not None:
+        found = found.filter(days_missing__gte=bucket.low)
+        if bucket.high is not None:
+            found = found.filter(days_missing__lte=bucket.high)
+    return found
+
+
+def missing_from_bureau(
+    queryset: QuerySet[Invoice], *, company: Company, bucket: Bucket | None = None
+) -> QuerySet[Invoice]:
+    """The invoices of the queryset that are missing from the bureau's data (missing_in_bureau)."""
+    found = missing_in_bureau(companies=[company], bucket=bucket)
+    return queryset.filter(pk__in=found.values("invoice_id"))
 
 
 def import_queryset(*, company: Company) -> QuerySet[BureauImport]:
@@ -103,6 +137,28 @@ def discrepancy_get(*, company: Company, pk: int) -> Discrepancy:
     return get_object_or_404(discrepancy_queryset(company=company), pk=pk)
 
 
+LONE = ("missing_in_bureau", "pending_sync", "missing_in_ledger", "ambiguous")
+
+
+def link_candidates(*, discrepancy: Discrepancy, limit: int = 20) -> QuerySet[Discrepancy]:
+    """The open records alone on the other side, of the same counterparty, that a record alone
+    could be linked with by hand (none for a pair)."""
+    ledger_side = discrepancy.invoice_id is not None
+    if ledger_side == (discrepancy.bureau_invoice_id is not None):
+        return Discrepancy.objects.none()
+    return (
+        discrepancy.run.discrepancies.filter(
+            category__in=LONE,
+            counterparty_tin=discrepancy.counterparty_tin,
+            state=Discrepancy.State.OPEN,
+            invoice__isnull=ledger_side,
+            bureau_invoice__isnull=not ledger_side,
+        )
+        .exclude(pk=discrepancy.pk)
+        .order_by("issue_date", "pk")[:limit]
+    )
+
+
 def run_summary(*, run: ReconRun) -> list[dict]:
     """Per category: how many, the money and the tax at risk, and how many are still open."""
     rows = (
@@ -136,19 +192,20 @@ def changes_since_previous(*, run: ReconRun) -> dict[str, int]:
     }
 
 
-def missing_days_histogram(*, run: ReconRun, buckets=(3, 7, 15, 30, 60, 90)) -> list[dict]:
-    """How long the invoices missing from the bureau's data have been missing, in buckets of days."""
-    days = run.discrepancies.filter(category="missing_in_bureau").values_list("days_missing", flat=True)
-    edges = [0, *buckets]
-    counts = [0] * (len(edges))
-    for value in days:
-        index = next((i for i, edge in enumerate(buckets) if (value or 0) <= edge), len(buckets))
-        counts[index] += 1
-    labels = [f"{low + 1}–{high}" for low, high in zip(edges, buckets, strict=False)] + [f">{buckets[-1]}"]
+def missing_ages(found: QuerySet[Discrepancy]) -> list[int]:
+    """How many of these missing_in_bureau discrepancies fall in each age bucket."""
+    ages = found.values_list("days_missing").annotate(Count("pk")).order_by()
+    return bucket_counts((days or 0, count) for days, count in ages)
+
+
+def missing_days_histogram(*, run: ReconRun) -> list[dict]:
+    """How long the invoices the run found missing from the bureau's data (and still open) have
+    been missing, in the shared age buckets."""
+    counts = missing_ages(missing_in_bureau_of(run))
     peak = max(counts) or 1
     return [
-        {"label": label, "count": count, "share": round(100 * count / peak)}
-        for label, count in zip(labels, counts, strict=True)
+        {"key": bucket.key, "label": bucket.label, "count": count, "share": round(100 * count / peak)}
+        for bucket, count in zip(MISSING_BUCKETS, counts, strict=True)
     ]
 
 

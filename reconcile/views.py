@@ -12,11 +12,12 @@ from accounts.forms import add_service_errors
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from reconcile import decisions, selectors, services
+from reconcile.explaining import as_text
 from reconcile.exporting import open_discrepancies_xlsx
 from reconcile.forms import DecisionForm, DiscrepancyFilter, ImportForm
 from reconcile.messages import problem_lines
 from reconcile.models import BureauImport, ReconRun
-from reconcile.presenting import side_by_side
+from reconcile.presenting import explained, side_by_side
 
 PAGE_SIZE = 50
 
@@ -109,6 +110,9 @@ def reconcile_discrepancies(request, pk: int):
         request.GET or None, queryset=run.discrepancies.select_related("invoice", "bureau_invoice")
     )
     page = Paginator(listing.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    direction = run.bureau_import.direction
+    for item in page:
+        item.explanation = as_text(explained(item, direction=direction))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -127,21 +131,16 @@ def reconcile_discrepancies(request, pk: int):
 @company_view(Perm.RECONCILE)
 def reconcile_discrepancy(request, pk: int):
     discrepancy = selectors.discrepancy_get(company=request.company, pk=pk)
-    others = discrepancy.run.discrepancies.filter(
-        category__in=["missing_in_bureau", "missing_in_ledger", "pending_sync", "suspected", "ambiguous"],
-        counterparty_tin=discrepancy.counterparty_tin,
-        state="open",
-    ).exclude(pk=discrepancy.pk)[:20]
+    link_candidates = list(selectors.link_candidates(discrepancy=discrepancy))
     return render(
         request,
         "reconcile/discrepancy.html",
         {
             "discrepancy": discrepancy,
             "rows": side_by_side(discrepancy),
-            "decision_form": DecisionForm(),
-            "link_candidates": [
-                other for other in others if (other.invoice_id is None) != (discrepancy.invoice_id is None)
-            ],
+            "explanation": explained(discrepancy),
+            "decision_form": DecisionForm.for_case(discrepancy, can_link=bool(link_candidates)),
+            "link_candidates": link_candidates,
             "events": discrepancy.events.select_related("user").order_by("seq"),
         },
     )

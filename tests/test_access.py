@@ -224,7 +224,7 @@ def world(alice, bob, charlie, company_a):
     run = reconciled(company_a)
     ledger_import = import_ledger(company=company_a, by=bob, data=clerk_ledger(2, broken=1).data).import_id
     anomalies.report("sync_delay", [Observation("seller:X", "warning", company_a, details={"count": 1})])
-    alert = Anomaly.objects.get(company=company_a)
+    alert = Anomaly.objects.get(company=company_a, kind="sync_delay", key="seller:X")
     return {
         "people": {"nobody": None, "alice": alice, "bob": bob, "charlie": charlie},
         "values": {

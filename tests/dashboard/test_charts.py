@@ -73,27 +73,17 @@ def listed(client, url: str):
 
 
 def test_the_days_missing_histogram_counts_what_each_bar_lists(company_a, alice, browser_as, books):
-    chart = days_missing(company=company_a, today=TODAY)
+    _world, run = books
+    chart = days_missing(company=company_a)
     (series,) = chart.series
-    missing = Invoice.objects.filter(company=company_a, direction="purchase").exclude(
-        status__in=["voided", "red_flushed_full"]
-    )
-    held = {row.identity for row in books[1].bureau_import.invoices.all()}
     expected = [0] * len(MISSING_BUCKETS)
-    for invoice in missing:
-        if invoice.identity in held or invoice.buyer_tin != company_a.tin:
-            continue
-        age = (TODAY - invoice.issue_date).days
-        index = next(
-            i
-            for i, (_l, low, high) in enumerate(MISSING_BUCKETS)
-            if low <= age and (high is None or age <= high)
-        )
-        expected[index] += 1
+    for item in run.discrepancies.filter(category="missing_in_bureau", state="open"):
+        expected[next(i for i, bucket in enumerate(MISSING_BUCKETS) if bucket.holds(item.days_missing))] += 1
     assert series.values == expected and sum(expected) > 0
     client = browser_as(alice)
     for value, url in zip(series.values, series.links, strict=True):
         assert listed(client, url)["page"].paginator.count == value
+    held = {row.identity for row in run.bureau_import.invoices.all()}
     in_ledger = set(
         Invoice.objects.filter(company=company_a, direction="purchase").values_list("identity", flat=True)
     )
@@ -101,7 +91,7 @@ def test_the_days_missing_histogram_counts_what_each_bar_lists(company_a, alice,
 
 
 def test_nothing_is_missing_before_the_bureau_has_sent_anything(company_a):
-    assert sum(days_missing(company=company_a, today=TODAY).series[0].values) == 0
+    assert sum(days_missing(company=company_a).series[0].values) == 0
 
 
 def test_seller_standings_come_from_the_reconciliation_and_drill_into_their_lists(

@@ -13,7 +13,7 @@ from accounts.roles import Role
 from dashboard.selectors import cards, firm_rows
 from invoices.models import Invoice
 from monitor.models import CheckRun
-from reconcile import services
+from reconcile import running, services
 from tests.fixtures.recon_ledger import store_ledger
 from tests.fixtures.recon_scenarios import basic_rows, scenario, write_xlsx
 
@@ -40,7 +40,8 @@ def books(company_a):
     bureau_import, _created = services.bureau_import_create(
         company=company_a, by=None, name="a.xlsx", data=write_xlsx(basic_rows(world)), as_of=moment
     )
-    services.read_import(bureau_import.pk)
+    services.read_import(bureau_import.pk)  # queues its reconciliation
+    running.execute_run(bureau_import.runs.get().pk)
     return world, missing
 
 
