@@ -25,13 +25,21 @@ DOUBTS = {
         "The check character of this taxpayer ID does not match (%(expected)s expected): a seal or a "
         "smudge may hide a character. Compare it with the original."
     ),
+    "tin_swapped": _(
+        "Read as %(read)s and corrected, one 8 for B or 0 for D (or back), because the check character "
+        "then matches; a seal or a smudge can make that happen by chance. Compare it with the original."
+    ),
+    "tin_extra": _(
+        "%(length)s characters were read where a taxpayer ID has 18: a seal or a smudge may have added "
+        "one. The first 18 are shown; compare them with the original."
+    ),
     "tin_unproven": _(
         "Only %(length)s characters were read. An old taxpayer ID of that length has no check character "
         "to prove it, and an 18-character one partly hidden by the seal reads the same. Compare it with "
         "the original."
     ),
 }
-TIN_DOUBTS = frozenset({"tin_check_failed", "tin_unproven"})
+TIN_DOUBTS = frozenset({"tin_check_failed", "tin_extra", "tin_swapped", "tin_unproven"})
 TIN_FIELDS = ("seller_tin", "buyer_tin")
 KNOWN = 0.95  # the confidence of a taxpayer ID the company's records know
 
@@ -67,4 +75,3 @@ def accept_known_tins(merged: Merged, company: Company) -> Merged:
         if field.value in known:
             merged.fields[name] = replace(field, confidence=max(field.confidence, KNOWN), doubt=None)
     return merged
-

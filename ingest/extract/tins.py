@@ -4,9 +4,11 @@ character proves the repair, and a doubt on every ID nothing proves. Pure: no Dj
 A seal printed over the seller's block (legacy invoices are stamped there with the seller's
 发票专用章) hides characters: OCR then drops a run of them, or reads others in their place. An
 18-character USCC that lost three characters looks like a 15-character legacy ID, one that lost one
-like a 17-character one, and one with a character replaced fails its check. So an ID read by OCR is
-certain only when it checks as a USCC; any other is a doubt for the reviewer (the pipeline lifts it
-when the ID is one the company already knows, see ingest/doubts.py).
+like a 17-character one, one with a character replaced fails its check, and one read with a
+character too many checks, if at all, by chance. So an ID read by OCR is
+certain only when it checks as a USCC as read, or with a letter the alphabet forbids made its
+digit; one that checks only after a B/8 or D/0 swap, and any other, carries a doubt for the reviewer
+(the pipeline lifts it when the ID is one the company already knows, see ingest/doubts.py).
 """
 
 import re
@@ -19,6 +21,7 @@ from invoices.fapiao import LEGACY_TIN_LENGTHS, USCC_CHARS, uscc_check_char
 USCC_LENGTH = 18
 TIN_RUN_RE = re.compile(r"[0-9A-Z]{15,}")
 _REPLACED = 2  # characters a smudge or a seal may replace in an ID still read at its length
+SWAPPED = 0.8  # confidence factor: one B/8 or D/0 swapped so that the check character matches
 
 
 def tin_reading(text: str, confidence: float) -> Reading | None:
@@ -30,8 +33,13 @@ def tin_reading(text: str, confidence: float) -> Reading | None:
     if len(tin) >= USCC_LENGTH and (repaired := repair_uscc(tin[:USCC_LENGTH])):
         code, factor = repaired
         reading = Reading(code, confidence, factor)
+        if len(tin) > USCC_LENGTH:  # a character too many: which 18 are the ID is a guess
+            return reading.doubted("tin_extra", factor=UNPROVEN, length=str(len(tin)))
         if factor == UNPROVEN:
             return reading.doubted("tin_check_failed", factor=1.0, expected=uscc_check_char(code[:17]))
+        if factor == SWAPPED:
+            # A damaged code holding k of B, 8, D and 0 checks after some swap about k times in 31.
+            return reading.doubted("tin_swapped", factor=1.0, read=tin[:USCC_LENGTH])
         return reading
     if len(tin) in LEGACY_TIN_LENGTHS:
         return Reading(tin, confidence).doubted("tin_unproven", factor=UNPROVEN, length=str(len(tin)))
@@ -55,10 +63,11 @@ _AMBIGUOUS = {"B": "8", "8": "B", "0": "D", "D": "0"}
 
 
 def repair_uscc(code: str) -> tuple[str, float] | None:
-    """An 18-character 统一社会信用代码 as OCR read it, repaired where the check character proves
-    the repair: (code, 1.0) when it checks as read, (code, REPAIRED) when repaired and checking,
-    (code, UNPROVEN) when it fits the layout but fails the check (some real pilot codes do, §2),
-    None when it cannot be a USCC."""
+    """An 18-character 统一社会信用代码 as OCR read it, repaired where the rules allow: (code, 1.0)
+    when it checks as read, (code, REPAIRED) when a letter the alphabet forbids was made its digit
+    and it then checks, (code, SWAPPED) when one B/8 or D/0 swapped makes it check, (code, UNPROVEN)
+    when it fits the layout but fails the check (some real pilot codes do, §2), None when it cannot
+    be a USCC."""
     forced = _forced(code)
     if forced is None:
         return None
@@ -72,7 +81,7 @@ def repair_uscc(code: str) -> tuple[str, float] | None:
         if uscc_check_char(candidate[:17]) == candidate[17]
     ]
     if len(proven) == 1:
-        return proven[0], REPAIRED
+        return proven[0], SWAPPED
     return forced, UNPROVEN
 
 

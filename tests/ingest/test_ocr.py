@@ -15,7 +15,7 @@ from ingest.extract.images import load_images, prepare_for_ocr, render_pdf_pages
 from ingest.extract.ocr import extract_from_boxes, extract_ocr
 from ingest.extract.qr import extract_qr
 from ingest.extract.reading import REPAIRED, UNPROVEN
-from ingest.extract.tins import repair_uscc
+from ingest.extract.tins import SWAPPED, repair_uscc
 from invoices.fapiao import Kind, decimal_to_words
 from tests.fixtures.invoice_images import KINDS, generated_scan, make_uscc, no_invoice_photo
 from tests.fixtures.samples import SAMPLES
@@ -348,7 +348,7 @@ def test_it_repairs_look_alike_letters_in_a_number():
 def test_it_repairs_a_tin_only_where_the_check_character_proves_it():
     assert repair_uscc("91350200776049653A") == ("91350200776049653A", 1.0)
     assert repair_uscc("9135O2OO776049653A") == ("91350200776049653A", REPAIRED)  # O in the area code
-    assert repair_uscc("91420100MA8NMPR59K") == ("91420100MABNMPR59K", REPAIRED)  # B read as 8
+    assert repair_uscc("91420100MA8NMPR59K") == ("91420100MABNMPR59K", SWAPPED)  # B read as 8
     assert repair_uscc("91350100M0001TGQXM") == ("91350100M0001TGQXM", UNPROVEN)  # a real pilot code
     assert repair_uscc("91A50200776049653A") is None  # a letter in the area code no repair explains
 
@@ -397,6 +397,27 @@ def test_a_seller_tin_the_seal_damaged_is_not_certain(read, code, params):
     assert (fields["seller_tin"].doubt.code, dict(fields["seller_tin"].doubt.params)) == (code, params)
     assert fields["seller_tin"].confidence < 0.9
     assert fields["buyer_tin"].doubt is None
+
+
+def test_a_tin_read_with_a_character_too_many_is_not_certain():
+    # As RapidOCR read 91420106503697026A under a seal: a 1 too many, and the first 18 then check.
+    fields = extract_from_boxes(legacy_page_with_seller_tin("914210106503697026A", seal=False)).fields
+
+    assert fields["seller_tin"].value == "914210106503697026"
+    assert (fields["seller_tin"].doubt.code, dict(fields["seller_tin"].doubt.params)) == (
+        "tin_extra",
+        {"length": "19"},
+    )
+
+
+def test_a_tin_that_checks_only_after_a_swap_is_not_certain():
+    fields = extract_from_boxes(legacy_page_with_seller_tin("91420100MA8NMPR59K", seal=False)).fields
+
+    assert fields["seller_tin"].value == "91420100MABNMPR59K"
+    assert (fields["seller_tin"].doubt.code, dict(fields["seller_tin"].doubt.params)) == (
+        "tin_swapped",
+        {"read": "91420100MA8NMPR59K"},
+    )
 
 
 @pytest.mark.parametrize("read", ["91440300192482J", "91440300092478382J"])
@@ -575,3 +596,25 @@ def test_tesseract_reads_the_ids_date_and_amounts_of_a_clean_generated_scan():
 
     for name in ("number", "issue_date", "buyer_tin", "seller_tin", "amount", "tax", "total"):
         assert read.get(name) == scan.truth[name]
+
+
+@pytest.mark.slow
+def test_rapidocr_never_gives_a_confident_wrong_seller_tin_under_the_seal(rapidocr):
+    read = {}
+    for seed in (30, 31):
+        scan = generated_scan(seed, Kind.E_ORDINARY, "sealed")
+        read[seed] = extract_ocr(prepare_for_ocr(scan.image), rapidocr).fields.get("seller_tin")
+        truth = scan.truth["seller_tin"]
+        assert read[seed] is None or read[seed].value == truth or read[seed].doubt is not None
+
+    assert read[30].doubt.code == "tin_extra"  # the seal made it read a character too many
+
+
+@pytest.mark.slow
+def test_rapidocr_reads_a_worn_total_in_words_and_the_arithmetic_confirms_it(rapidocr):
+    scan = generated_scan(30, Kind.SPECIAL, "worn_yuan")
+
+    fields = extract_ocr(prepare_for_ocr(scan.image), rapidocr).fields
+
+    for name in ("amount", "tax", "total", "total_in_words"):
+        assert (fields[name].value, fields[name].doubt) == (scan.truth[name], None)
