@@ -4,7 +4,6 @@ packages refused with the right code."""
 
 import contextlib
 import io
-import json
 import re
 import zipfile
 from decimal import Decimal
@@ -18,6 +17,7 @@ from ingest.extract.base import ExtractError, Extraction
 from ingest.extract.ofd import extract_ofd
 from ingest.extract.page_fields import PATTERN_ONLY
 from tests.fixtures import einvoices
+from tests.ingest.test_samples import CONSISTENT_SAMPLES, KEY_FIELDS
 from tests.ingest.test_xml_einvoice import SAMPLES, read_sample, truth_of, values
 
 OFD_SAMPLES = sorted(path.name for path in (SAMPLES / "ofd").glob("*"))
@@ -25,10 +25,6 @@ OFD_SAMPLES = sorted(path.name for path in (SAMPLES / "ofd").glob("*"))
 # read beside its label at PAGE_TEXT, one known by its shape alone (the kind, from the title) lower.
 PAGE_TEXT = 0.9
 READ_FROM_THE_PAGE = {PAGE_TEXT, PATTERN_ONLY}
-
-
-def sample_status(relative: str) -> str:
-    return json.loads(read_sample("truth.json"))[relative]["status"]
 
 
 def without_members(package: bytes, *prefixes: str) -> bytes:
@@ -132,22 +128,7 @@ def test_it_takes_the_kind_of_a_suwell_file_from_its_printed_title():
 
 # Every layout: the page text alone, labels paired with values by where they sit.
 
-KEY_FIELDS = (
-    "number",
-    "code",
-    "issue_date",
-    "seller_name",
-    "seller_tin",
-    "buyer_name",
-    "buyer_tin",
-    "amount",
-    "tax",
-    "total",
-)
-# Files inconsistent on purpose (truth.json status MOCK or SAMPLE): their printed values are not their truth.
-CONSISTENT_OFD_SAMPLES = [
-    name for name in OFD_SAMPLES if not sample_status(f"ofd/{name}").startswith(("MOCK", "SAMPLE"))
-]
+CONSISTENT_OFD_SAMPLES = [name for name in OFD_SAMPLES if f"ofd/{name}" in CONSISTENT_SAMPLES]
 
 
 def page_text_only(package: bytes) -> bytes:
