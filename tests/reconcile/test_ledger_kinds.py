@@ -39,7 +39,7 @@ def test_a_run_fills_in_the_kind_of_digital_invoices_from_the_bureaus_export(com
     assert run.state == ReconRun.State.DONE
     kinds = dict(invoice_queryset(company=company_a).values_list("identity", "kind"))
     for invoice in ledger.expected:
-        if invoice.digital and invoice.identity != unpaired.identity:
+        if invoice.identity != unpaired.identity:
             assert kinds[invoice.identity] == invoice.bureau_kind
     assert kinds[unpaired.identity] == Kind.DIGITAL_UNKNOWN
     assert {Kind.DIGITAL_SPECIAL, Kind.DIGITAL_ORDINARY} <= set(kinds.values())
