@@ -37,6 +37,8 @@ def test_a_run_fills_in_the_kind_of_digital_invoices_from_the_bureaus_export(com
     )  # the bureau lacks it
     run = reconcile_export(company_a, records)
     assert run.state == ReconRun.State.DONE
+    assert run.counts["matched"] == 59  # every invoice of the hand-kept ledger, read as the bureau has it
+    assert run.counts.get("missing_in_bureau", 0) + run.counts.get("pending_sync", 0) == 1
     kinds = dict(invoice_queryset(company=company_a).values_list("identity", "kind"))
     for invoice in ledger.expected:
         if invoice.identity != unpaired.identity:
