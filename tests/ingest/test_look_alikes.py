@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from ingest.extract.engines import TextBox
 from ingest.extract.ocr import extract_from_boxes
+from ingest.extract.ofd import extract_ofd
 from ingest.extract.xml_einvoice import extract_xml
 from tests.fixtures import einvoices
 from tests.ingest.test_ocr import DIGITAL_PAGE
@@ -39,9 +40,13 @@ def test_it_reads_an_ocr_page_whose_text_came_back_as_look_alikes():
     assert fields["seller_tin"].value == "92120116MABYUJBEX9"
 
 
-def test_it_leaves_a_look_alike_in_no_field_of_a_labels_first_ofd():
-    from ingest.extract.ofd import extract_ofd
+def test_it_reads_the_names_an_ofd_custom_tag_points_at_as_the_characters_they_show():
+    extraction = extract_ofd(einvoices.ofd_with_custom_tag(einvoices.LOOK_ALIKE_SPEC, look_alikes=True))
+    assert (extraction.fields["seller_name"].value, extraction.fields["buyer_name"].value) == (SELLER, BUYER)
+    assert extraction.fields["seller_name"].confidence == 1.0  # from the tag, not the page text
 
+
+def test_it_leaves_a_look_alike_in_no_field_of_a_labels_first_ofd():
     extraction = extract_ofd(einvoices.ofd_labels_first(replace(einvoices.LOOK_ALIKE_SPEC, drawer="马长青")))
     texts = "".join(found.value for found in extraction.fields.values())
     assert not any(0x2E80 <= ord(char) <= 0x2FDF for char in texts)
