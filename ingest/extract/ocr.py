@@ -67,6 +67,10 @@ class _Text:
     def cx(self) -> float:
         return (self.x0 + self.x1) / 2
 
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
 
 _LETTER_SPACED_RE = re.compile(r"(?<!\S)\S(?: \S){3,}(?!\S)")
 
@@ -456,10 +460,17 @@ def _amounts(texts: list[_Text]) -> dict[str, Reading]:
 
 
 def _sum_row(texts: list[_Text]) -> tuple[list[Reading], list[Reading]]:
-    """The 金额 and 税额 readings on the 合计 row, each placed in the column whose header is nearest."""
+    """The 金额 and 税额 readings: on the 合计 row, each placed in the column whose header is nearest,
+    and the sums of the line table's columns above it (a second reading of each)."""
     label = _sum_label(texts)
     if label is None:
         return [], []
+    amounts, taxes = _sum_row_readings(texts, label)
+    line_amount, line_tax = _line_sums(texts, label)
+    return _and_another(amounts, line_amount), _and_another(taxes, line_tax)
+
+
+def _sum_row_readings(texts: list[_Text], label: _Text) -> tuple[list[Reading], list[Reading]]:
     row = [label, *(text for text in texts if _same_row(label, text) and text.x0 > label.x1)]
     tokens = [(x, values, text) for text in row for x, values in _amount_tokens(text)]
     if not tokens:
@@ -470,6 +481,42 @@ def _sum_row(texts: list[_Text]) -> tuple[list[Reading], list[Reading]]:
     amounts = _readings(amount_token)
     taxes = _readings(tax_token) if tax_token is not amount_token else []
     return amounts, taxes
+
+
+def _and_another(readings: list[Reading], other: Reading | None) -> list[Reading]:
+    if other is None or any(Decimal(reading.value) == Decimal(other.value) for reading in readings):
+        return readings
+    return [*readings, other]
+
+
+_COLUMN_HEADERS = frozenset({"数量", "单价", "金额", "税率", "征收率", "税率/征收率", "税额"})
+
+
+def _line_sums(texts: list[_Text], label: _Text) -> tuple[Reading | None, Reading | None]:
+    """Σ 金额 and Σ 税额 of the line table: the amounts between its header row and the 合计 row, each
+    in the column whose header is nearest. None for a column with none, or with an amount whose
+    decimal point was lost (which of its readings to add up is a guess)."""
+    amount_headers = [text for text in texts if text.compact == "金额" and text.y1 <= label.y0]
+    if not amount_headers:
+        return None, None
+    header_row = amount_headers[-1]
+    headers = [text for text in texts if text.compact in _COLUMN_HEADERS and _same_row(text, header_row)]
+    columns: dict[str, list[tuple[Decimal, float]]] = {"金额": [], "税额": []}
+    for cell in texts:
+        if not header_row.y1 <= cell.cy < label.y0 or _same_row(cell, label) or _same_row(cell, header_row):
+            continue
+        for x, values in _amount_tokens(cell):
+            nearest = min(headers, key=lambda header: abs(header.cx - x)).compact
+            if nearest in columns:
+                columns[nearest].append((values[0][0] if len(values) == 1 else None, cell.confidence))
+    return tuple(_column_sum(columns[name]) for name in ("金额", "税额"))
+
+
+def _column_sum(cells: list[tuple[Decimal | None, float]]) -> Reading | None:
+    if not cells or any(value is None for value, _ in cells):
+        return None
+    total = sum((value for value, _ in cells), Decimal("0.00"))
+    return Reading(f"{total:.2f}", min(confidence for _, confidence in cells))
 
 
 def _readings(token) -> list[Reading]:

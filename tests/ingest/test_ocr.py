@@ -297,6 +297,48 @@ def test_amounts_no_combination_explains_are_all_uncertain():
     assert all(fields[name].confidence < 0.9 for name in ("amount", "tax", "total"))
 
 
+def line_table(*lines: tuple[str, str, str]) -> list[TextBox]:
+    """Rows of the line table between total_rows' headers and its 合计 row: (单价, 金额, 税额)."""
+    rows = [
+        box("数量", 900, 419, 960, 457),
+        box("单价", 1040, 419, 1100, 457),
+        box("税率/征收率", 1420, 419, 1560, 457),
+    ]
+    for index, (price, amount, tax) in enumerate(lines):
+        top = 480 + 40 * index
+        rows += [
+            box("1", 920, top, 935, top + 30),
+            box(price, 1010, top, 1120, top + 30),
+            box(amount, 1234, top, 1346, top + 30),
+            box("13%", 1460, top, 1510, top + 30),
+            box(tax, 1736, top, 1836, top + 30),
+        ]
+    return rows
+
+
+LINES_4740 = (("3000.00", "3000.00", "390.00"), ("1740.99", "1740.99", "226.33"))  # 4740.99 + 616.33
+
+
+@pytest.mark.parametrize("misread", ["¥4140.99", "¥"], ids=["misread", "unreadable"])
+def test_the_line_amounts_give_the_sum_rows_amount_the_arithmetic_confirms(misread):
+    page = [*total_rows(misread, "¥616.33", "¥5357.32", ""), *line_table(*LINES_4740)]
+
+    fields = extract_from_boxes(page).fields
+
+    assert [fields[name].value for name in ("amount", "tax", "total")] == ["4740.99", "616.33", "5357.32"]
+    assert doubts(fields) == {}
+
+
+def test_line_amounts_that_add_up_to_nothing_confirm_nothing():
+    page = [*total_rows("¥4140.99", "¥616.33", "¥5357.32", ""), *line_table(("3000.00", "3000.00", "390.00"))]
+
+    assert doubts(extract_from_boxes(page).fields) == {
+        "amount": "sum_unconfirmed",
+        "tax": "sum_unconfirmed",
+        "total": "total_unconfirmed",
+    }
+
+
 LOOKALIKES_OF = {}
 for _seen, _meant in LOOKALIKES.items():
     for _char in _meant:
