@@ -55,7 +55,8 @@ CASES = {
         BUREAU,
         "mismatch",
         ("amount", "decimal_shift", "total"),
-        "台账金额是税局的 10 倍，建议改为 51,857.95；价税合计相差 466,721.55：台账 525,321.03，税局 58,599.48",
+        "台账金额是税局的 10 倍，建议改为 51,857.95；"
+        "价税合计相差 466,721.55：台账 525,321.03，税局 58,599.48",
         "The ledger's amount is 10 times the bureau's; correct it to 51,857.95. The total differs by "
         "466,721.55: ledger 525,321.03, bureau 58,599.48",
     ),
@@ -64,7 +65,7 @@ CASES = {
         BUREAU,
         "mismatch",
         ("tax", "decimal_shift", "total"),
-        "台账税额是税局的 10 分之一，建议改为 6,741.53；价税合计相差 6,067.38：台账 52,532.10，税局 58,599.48",
+        "台账税额是税局的 1/10，建议改为 6,741.53；价税合计相差 6,067.38：台账 52,532.10，税局 58,599.48",
         "The ledger's tax is 1/10 of the bureau's; correct it to 6,741.53. The total differs by 6,067.38: "
         "ledger 52,532.10, bureau 58,599.48",
     ),
@@ -97,7 +98,8 @@ CASES = {
         BUREAU,
         "mismatch",
         ("tax", "total", "rate"),
-        "税额相差 2,074.31：台账 4,667.22，税局 6,741.53；价税合计相差 2,074.31：台账 56,525.17，税局 58,599.48；"
+        "税额相差 2,074.31：台账 4,667.22，税局 6,741.53；"
+        "价税合计相差 2,074.31：台账 56,525.17，税局 58,599.48；"
         "税率不同：台账约 9%，税局 13%",
         "The tax differs by 2,074.31: ledger 4,667.22, bureau 6,741.53. The total differs by 2,074.31: "
         "ledger 56,525.17, bureau 58,599.48. The tax rate differs: about 9% in the ledger, 13% at the bureau",
