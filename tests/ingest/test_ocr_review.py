@@ -34,8 +34,10 @@ class BoxesEngine:
         return self.boxes
 
 
-def digital_page(company, *, seller_tin: str = "92120116MABYUJBEX9", amounts=SUMMED) -> list:
-    """A 数电 page as RapidOCR reads one, bought by `company`."""
+def digital_page(
+    company, *, seller_tin: str = "92120116MABYUJBEX9", buyer_tin: str = "", amounts=SUMMED
+) -> list:
+    """A 数电 page as RapidOCR reads one, bought by `company` (whose TIN it reads as `buyer_tin`)."""
     return [
         box("电子发票", 638, 72, 835, 124),
         box("(增值税专用发票)", 851, 69, 1219, 125),
@@ -45,7 +47,7 @@ def digital_page(company, *, seller_tin: str = "92120116MABYUJBEX9", amounts=SUM
         box("销售方信息", 946, 241, 986, 398),
         box(f"名称：{company.name}", 100, 269, 467, 300),
         box(f"名称：{SELLER_NAME}", 1006, 269, 1373, 300),
-        box(f"统一社会信用代码/纳税人识别号：{company.tin}", 99, 345, 768, 379),
+        box(f"统一社会信用代码/纳税人识别号：{buyer_tin or company.tin}", 99, 345, 768, 379),
         box(f"统一社会信用代码/纳税人识别号：{seller_tin}", 1004, 346, 1687, 380),
         box("项目名称", 208, 420, 319, 456),
         *total_rows(*amounts),
@@ -158,3 +160,11 @@ def test_a_counterparty_of_another_company_does_not_prove_a_tin(scan, company_a,
     job = scan(digital_page(company_a, seller_tin=PILOT_TIN))
 
     assert doubt_codes(job) == {"seller_tin": "tin_check_failed"}
+
+
+def test_a_buyer_tin_nothing_proves_is_accepted_when_it_is_the_companys_own(scan, company_a):
+    misread = company_a.tin.replace("8", "B")  # 91310115MA1K4DBX0B: checks once the B is an 8 again
+
+    buyer_tin = scan(digital_page(company_a, buyer_tin=misread)).extraction["fields"]["buyer_tin"]
+
+    assert (buyer_tin["value"], "doubt" in buyer_tin) == (company_a.tin, False)
