@@ -89,6 +89,9 @@ def as_compared(discrepancy: Discrepancy) -> tuple[object | None, object | None]
         for name, pair in discrepancy.compared.items():
             if name in values:
                 values[name] = _PARSED.get(name, str)(pair[index])
+        if index == 0 and discrepancy.identity != values["identity"]:  # its number corrected since
+            code, _colon, number = discrepancy.identity.rpartition(":")
+            values.update(identity=discrepancy.identity, code=code, number=number)
         sides.append(SimpleNamespace(**values))
     return sides[0], sides[1]
 

@@ -139,7 +139,7 @@ def test_the_decision_that_fits_is_chosen_and_only_possible_ones_are_offered(
         fits = "ignore" if item.category == "pending_sync" else ("link" if can_link else "resolve")
         assert choices(item) == ([*(["link"] if can_link else []), "resolve", "ignore"], [fits])
 
-    mismatch = run.discrepancies.filter(category="mismatch").first()
+    mismatch = run.discrepancies.filter(category="mismatch", flags__contains=["decimal_shift"]).first()
     decisions.decide(company=company_a, by=alice, discrepancies=[mismatch], action="accept_bureau")
     mismatch.refresh_from_db()
     assert mismatch.state == "corrected"
@@ -147,8 +147,13 @@ def test_the_decision_that_fits_is_chosen_and_only_possible_ones_are_offered(
     again = decisions.decide(company=company_a, by=alice, discrepancies=[mismatch], action="accept_bureau")
     assert [problem for _item, problem in again.refused] == ["这条差异已经处理过：请先重新打开。"]
     # The case as it was found stays explained after the correction.
-    html = page(client, f"/reconcile/discrepancies/{mismatch.pk}/")
-    assert "是税局的 10 倍" in html or "相差" in html
+    assert "倍，建议改为" in page(client, f"/reconcile/discrepancies/{mismatch.pk}/")
+    typo = run.discrepancies.filter(category="number_typo").first()
+    wrong, right = typo.invoice.number, typo.bureau_invoice.number
+    decisions.decide(company=company_a, by=alice, discrepancies=[typo], action="accept_bureau")
+    assert Invoice.objects.get(pk=typo.invoice_id).number == right
+    html = page(client, f"/reconcile/discrepancies/{typo.pk}/")
+    assert f"台账 {wrong}，税局 {right}，建议改为 {right}" in html
 
 
 def test_a_decision_the_case_cannot_take_is_refused_with_why(company_a, alice, every_case):
