@@ -128,7 +128,7 @@ def days_missing(*, company: Company) -> Chart:
     ]
     return Chart(
         "days_missing",
-        _("Invoices missing from the bureau's data, by days since issue"),
+        _("Invoices missing from the bureau's data, by days from issue to the export"),
         [bucket.label for bucket in MISSING_BUCKETS],
         [Series(_("Number of invoices"), counts, links)],
     )
