@@ -18,6 +18,8 @@ PURE_MODULES = [
     "ingest/extract/ofd_glyphs.py",
     "ingest/extract/ofd.py",
     "ingest/extract/ocr.py",
+    "ingest/extract/ocr_text.py",
+    "ingest/extract/ocr_amounts.py",
     "ingest/extract/engines.py",
     "ingest/extract/amounts.py",
     "ingest/extract/amount_words.py",

@@ -16,8 +16,6 @@ from ingest.extract.amount_words import AmountWords
 from ingest.extract.reading import REPAIRED, Reading
 from invoices.validation import LEGAL_RATES
 
-AMOUNT_FIELDS = ("amount", "tax", "total")
-
 
 @dataclass(frozen=True)
 class _Combination:
@@ -151,8 +149,8 @@ def _one_misread(chosen: dict[str, Reading | None], total: Decimal, amount: Deci
     fixes = [
         (name, value)
         for name, value, plausible in (
-            ("amount", total - tax, legal_rate(total - tax, tax)),
-            ("tax", total - amount, legal_rate(amount, total - amount)),
+            ("amount", total - tax, _legal_rate(total - tax, tax)),
+            ("tax", total - amount, _legal_rate(amount, total - amount)),
         )
         if plausible
     ]
@@ -161,7 +159,7 @@ def _one_misread(chosen: dict[str, Reading | None], total: Decimal, amount: Deci
         chosen[name] = Reading(f"{value:.2f}", chosen[name].confidence).doubted("derived")
 
 
-def legal_rate(amount: Decimal, tax: Decimal) -> bool:
+def _legal_rate(amount: Decimal, tax: Decimal) -> bool:
     """Whether tax is amount × one legal rate, within rounding (0.06, or 0.5% on large sums)."""
     return bool(amount) and any(
         abs(amount * rate - tax) <= max(Decimal("0.06"), abs(amount * rate) * Decimal("0.005"))
