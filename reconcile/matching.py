@@ -167,7 +167,11 @@ class _Matcher:
         self.paired_ledger: set[str] = set()
         self.paired_bureau: set[str] = set()
         self.undecided: set[str] = set()  # ledger records found ambiguous: out of the search, still rivals
-        self.reds = {True: self._reds(self.ledger), False: self._reds(self.bureau)}
+        self.reds = {False: self._reds(self.bureau, {})}
+        # A hand-kept ledger often has no 备注 to say which blue invoice a red one flushes: its red
+        # invoice is then taken to flush the one the bureau's record of the same red invoice names.
+        named_by_bureau = {red.identity: blue for blue, reds in self.reds[False].items() for red in reds}
+        self.reds[True] = self._reds(self.ledger, named_by_bureau)
 
     def _unique(self, records, category, *, ledger_side) -> list[InvoiceRecord]:
         seen: dict[str, InvoiceRecord] = {}
@@ -183,11 +187,12 @@ class _Matcher:
         return kept
 
     @staticmethod
-    def _reds(records) -> dict[str, list[InvoiceRecord]]:
+    def _reds(records, named_elsewhere: dict[str, str]) -> dict[str, list[InvoiceRecord]]:
         reds = defaultdict(list)
         for record in records:
-            if record.is_red and record.blue_identity:
-                reds[record.blue_identity].append(record)
+            blue = record.blue_identity or named_elsewhere.get(record.identity, "")
+            if record.is_red and blue:
+                reds[blue].append(record)
         return reds
 
     def _pair(self, category, ledger, bureau, rule, flags=(), suggestion=None, *, compare=True) -> None:

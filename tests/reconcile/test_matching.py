@@ -161,6 +161,15 @@ def test_a_red_invoice_is_compared_with_its_blue_original_by_the_net():
     assert changed and all("net_differs" in result.flags for result in changed)
 
 
+def test_a_ledger_red_invoice_that_names_no_blue_one_is_netted_as_the_bureau_links_it():
+    """A hand-kept ledger has no 备注: its red invoice does not say which blue one it flushes."""
+    world = scenario(100, seed=8, injections=("red_pair",), share=0.2)
+    world.ledger = [replace(record, blue_identity="") for record in world.ledger]
+    results = run(world)
+    assert concluded(results, world.ledger, world.bureau) == world.expected
+    assert not [result for result in results if result.category == "status_changed"]
+
+
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
 
 
