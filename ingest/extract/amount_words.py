@@ -14,6 +14,7 @@ the slips of the 小写, so a partial value would be a confident wrong one).
 import itertools
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -63,6 +64,7 @@ def _is_ideograph(char: str) -> bool:
 def read_words(text: str) -> AmountWords | None:
     """The 大写 in `text`, the compact text of the 大写 field (a ⊗ mark or stray marks around it are
     left out), or None when it holds no 大写 at all."""
+    text = unicodedata.normalize("NFKC", text)
     start = next((index for index, char in enumerate(text) if _is_ideograph(char) or char == "("), len(text))
     body = text[start:].removeprefix("人民币")
     negative = bool(match := _NEGATIVE_RE.match(body))
