@@ -45,6 +45,10 @@ def _report(name: str, data: bytes) -> list[dict]:
                     field: reading.source for field, reading in merged.fields.items() if field in KEY_FIELDS
                 },
                 "findings": _finding_codes(merged),
+                # What no check confirmed, and why (ingest/doubts.py words each code for the review card).
+                "doubts": {
+                    field: reading.doubt.code for field, reading in merged.fields.items() if reading.doubt
+                },
             }
         )
     return reports
@@ -66,7 +70,15 @@ def _finding_codes(merged) -> list[str]:
 
 def _failed(path: Path, error: str) -> list[dict]:
     return [
-        {"file": str(path), "status": "failed", "error": error, "fields": None, "sources": {}, "findings": []}
+        {
+            "file": str(path),
+            "status": "failed",
+            "error": error,
+            "fields": None,
+            "sources": {},
+            "findings": [],
+            "doubts": {},
+        }
     ]
 
 

@@ -2,14 +2,17 @@
 waits on the review card, which says why, in Chinese and in English. The engine is a stand-in that
 reads the given text boxes off any page."""
 
+import json
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
-from ingest import pipeline, services
+from ingest import extraction_report, pipeline, services
 from ingest.models import IngestJob, JobState
 from invoices.fapiao import uscc_check_char
 from invoices.models import Invoice
@@ -168,3 +171,22 @@ def test_a_buyer_tin_nothing_proves_is_accepted_when_it_is_the_companys_own(scan
     buyer_tin = scan(digital_page(company_a, buyer_tin=misread)).extraction["fields"]["buyer_tin"]
 
     assert (buyer_tin["value"], "doubt" in buyer_tin) == (company_a.tin, False)
+
+
+def test_the_extract_command_says_what_nothing_confirmed(company_a, tmp_path, monkeypatch, settings):
+    settings.OCR_ENGINE = "rapidocr"
+    monkeypatch.setattr(
+        extraction_report, "get_engine", lambda name: BoxesEngine(digital_page(company_a, amounts=UNSUMMED))
+    )
+    scan = tmp_path / "扫描件.png"
+    scan.write_bytes(image_bytes(Image.new("RGB", (1890, 1102), "white")))
+    out = StringIO()
+
+    call_command("extract", str(scan), "--json", stdout=out)
+
+    assert json.loads(out.getvalue())["doubts"] == {
+        "amount": "sum_unconfirmed",
+        "tax": "sum_unconfirmed",
+        "total": "total_unconfirmed",
+        "total_in_words": "words_disagree",
+    }
