@@ -21,12 +21,33 @@ REASONS = {
     "split": _("The file holds %(count)s invoices; each has a job of its own."),
     "same_file": _("The same file was uploaded before (%(name)s, %(at)s)."),
     "duplicate_invoice": _("This invoice is already in the ledger (%(identity)s)."),
+    "duplicate_job": _("This invoice (%(identity)s) is already being captured from %(name)s."),
+    "other_buyer": _(
+        "The buyer is another taxpayer: %(name)s (taxpayer ID %(tin)s). It goes into this company's "
+        "ledger only if you choose so and say why."
+    ),
+    "no_buyer_tin": _(
+        "The invoice names no buyer taxpayer ID (buyer: %(name)s). It goes into this company's ledger "
+        "only if you choose so and say why."
+    ),
+    "moved": _("Moved to %(company)s."),
     "missing_fields": _("Some key fields could not be read: %(fields)s."),
     "uncertain": _("Some fields need a look before the invoice goes into the ledger."),
     "stuck": _("Reading the file did not finish (the worker stopped twice). Retry it, or enter it by hand."),
     "internal": _("Something went wrong reading this file; it has been logged. Retry it later."),
     "rejected": _("Rejected: %(reason)s"),
 }
+
+
+# Files of a selection that were not kept; the others were.
+REFUSALS = {
+    "empty": _("%(name)s is empty (0 bytes): there is nothing in it to read."),
+    "too_large": _("%(name)s is larger than %(limit)s MB."),
+}
+
+
+def refusal_text(refusal: dict) -> str:
+    return str(REFUSALS[refusal["code"]] % refusal["params"])
 
 
 def reason_text(code: str, params: dict | None = None) -> str:

@@ -44,6 +44,8 @@ class IngestBatch(CompanyOwned):
         COMMAND = "command", _("Command line")
 
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    # The files of the selection that were not kept (empty, too large): [{name, code, params}].
+    refused = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -65,9 +67,13 @@ class JobState(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate")
     FAILED = "failed", _("Failed")
     REJECTED = "rejected", _("Rejected")
+    MOVED = "moved", _("Moved to another company")
 
 
-FINISHED = (JobState.DONE, JobState.DUPLICATE, JobState.FAILED, JobState.REJECTED)
+FINISHED = (JobState.DONE, JobState.DUPLICATE, JobState.FAILED, JobState.REJECTED, JobState.MOVED)
+# A job in these states holds its invoice's identity: the same invoice again is its duplicate. A
+# confirmed job leaves that to the ledger; a failed or rejected one lets the invoice be read again.
+HOLDING = (JobState.QUEUED, JobState.PROCESSING, JobState.NEEDS_REVIEW, JobState.MOVED)
 
 
 class IngestJob(CompanyOwned):
@@ -81,6 +87,14 @@ class IngestJob(CompanyOwned):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     part = models.PositiveSmallIntegerField(_("invoice in the file"), default=0)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)  # as named in this upload
+    identity = models.CharField(max_length=40, blank=True)  # held while the invoice is being captured
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    moved_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="moved_to"
+    )
     state = models.CharField(_("state"), max_length=16, choices=JobState.choices, default=JobState.QUEUED)
     reason_code = models.CharField(_("reason"), max_length=32, blank=True)
     reason_params = models.JSONField(default=dict, blank=True)
@@ -108,6 +122,10 @@ class IngestJob(CompanyOwned):
                 fields=["invoice"], condition=Q(created_invoice=True), name="ingest_job_one_created_invoice"
             ),
             models.UniqueConstraint(fields=["stored_file", "part", "batch"], name="ingest_job_unique_part"),
+            # One job of a company at a time captures a given invoice; the others are its duplicates.
+            models.UniqueConstraint(
+                fields=["company", "identity"], condition=~Q(identity=""), name="ingest_job_one_holder"
+            ),
         ]
         indexes = [
             models.Index(fields=["company", "state", "-created_at"], name="ingest_job_by_state"),
@@ -116,3 +134,13 @@ class IngestJob(CompanyOwned):
 
     def __str__(self):
         return f"job {self.pk} {self.state}"
+
+    @property
+    def display_name(self) -> str:
+        """The file's name as this upload gave it (the stored file keeps the first name)."""
+        return self.file_name or self.stored_file.name
+
+    @property
+    def values_read(self) -> dict:
+        """The extracted value of each field that was read."""
+        return {name: reading["value"] for name, reading in self.extraction.get("fields", {}).items()}

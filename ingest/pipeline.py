@@ -19,7 +19,15 @@ from ingest.extract.engines import get_engine
 from ingest.extract.merge import Merged, merge
 from ingest.extract.registry import read_invoices
 from ingest.models import IngestJob, JobState
-from ingest.services import confirmed_invoice_source, enqueue, store_file
+from ingest.parties import identity_of, other_party
+from ingest.services import (
+    confirmed_invoice_source,
+    enqueue,
+    finish_job,
+    hold_identity,
+    job_for_file,
+    store_file,
+)
 from invoices import selectors as ledger_selectors
 from invoices import services as ledger
 from invoices.drafts import clean_draft
@@ -60,21 +68,7 @@ def claim(job_id: int) -> bool:
     return updated == 1
 
 
-def _finish(job: IngestJob, state: str, code: str = "", **params) -> None:
-    job.state, job.reason_code = state, code
-    job.reason_params = {key: str(value) for key, value in params.items()}
-    job.finished_at = timezone.now()
-    job.save(
-        update_fields=[
-            "state",
-            "reason_code",
-            "reason_params",
-            "finished_at",
-            "extraction",
-            "invoice",
-            "created_invoice",
-        ]
-    )
+_finish = finish_job
 
 
 def process_job(job_id: int) -> None:
@@ -98,7 +92,7 @@ def _run(job: IngestJob) -> None:
         _unpack(job, data)
         return
     invoices = read_invoices(data, job.stored_file.media, ocr=ocr_factory())
-    if job.part == 0 and len(invoices) > 1:
+    if job.part == 0 and len(invoices) > 1 and job.moved_from_id is None:
         _split(job, len(invoices))
     if job.part >= len(invoices):
         raise ExtractError("not_invoice")
@@ -119,13 +113,14 @@ def _unpack(job: IngestJob, data: bytes) -> None:
     with transaction.atomic():
         children = []
         for member in members:
-            stored, _created = store_file(
+            stored, created = store_file(
                 company=job.company, by=job.batch.created_by, name=member.name, data=member.data
             )
-            child, _created = IngestJob.objects.get_or_create(
-                company=job.company, batch=job.batch, stored_file=stored, part=0, defaults={"parent": job}
+            child = job_for_file(
+                batch=job.batch, stored=stored, name=member.name, known=not created, parent=job
             )
-            children.append(child.pk)
+            if child.state == JobState.QUEUED:
+                children.append(child.pk)
         enqueue(children)
         _finish(job, JobState.DONE, "unpacked", count=len(members))
 
@@ -139,7 +134,7 @@ def _split(job: IngestJob, count: int) -> None:
                 batch=job.batch,
                 stored_file=job.stored_file,
                 part=part,
-                defaults={"parent": job},
+                defaults={"parent": job, "file_name": job.file_name},
             )
             for part in range(1, count)
         ]
@@ -182,30 +177,44 @@ def _certain(merged: Merged) -> bool:
     )
 
 
+def _review(job: IngestJob, code: str, missing: list[str], **params) -> None:
+    _finish(job, JobState.NEEDS_REVIEW, code, fields="、".join(missing), **params)
+
+
 def _decide(job: IngestJob, merged: Merged) -> None:
+    """Ledger, duplicate or review card. The same invoice already in the ledger, or held by another
+    job of the company, ends as its duplicate whether or not its fields could all be read; an
+    invoice the company neither sold nor bought always waits for a person."""
     company = job.company
     merged = accept_known_tins(merged, company)
     values, lines = draft_values(merged, company.tin)
     missing = [name for name in REQUIRED if name not in merged.fields]
     try:
-        draft = clean_draft(values, lines)
+        draft, problems = clean_draft(values, lines), {}
     except ValidationError as error:
-        job.extraction = serialise(merged, error.message_dict)
-        _finish(
-            job,
-            JobState.NEEDS_REVIEW,
-            "missing_fields" if missing else "uncertain",
-            fields="、".join(missing),
-        )
-        return
-    job.extraction = serialise(merged)
-    existing = ledger_selectors.invoice_get_by_identity(company=company, identity=draft.identity)
-    if existing is not None:
+        draft, problems = None, error.message_dict
+    job.extraction = serialise(merged, problems)
+    identity = draft.identity if draft else identity_of(values)
+    existing = identity and ledger_selectors.invoice_get_by_identity(company=company, identity=identity)
+    if existing:
         job.invoice = existing
         ledger.invoice_kind_from_original(
             invoice=existing, kind=values.get("kind", ""), file_name=job.stored_file.name
         )
         _finish(job, JobState.DUPLICATE, "duplicate_invoice", identity=existing.identity)
+        return
+    holder = hold_identity(job, identity) if identity else None
+    if holder is not None:
+        job.duplicate_of, job.invoice = holder, holder.invoice
+        _finish(job, JobState.DUPLICATE, "duplicate_job", identity=identity, name=holder.display_name)
+        return
+    other = other_party(company.tin, values)
+    if other is not None:
+        code = "other_buyer" if other.tin else "no_buyer_tin"
+        _review(job, code, missing, name=other.name or "—", tin=other.tin)
+        return
+    if draft is None:
+        _review(job, "missing_fields" if missing else "uncertain", missing)
         return
     near = ledger_selectors.near_duplicate_identities(
         company=company,
@@ -218,12 +227,7 @@ def _decide(job: IngestJob, merged: Merged) -> None:
     findings = findings_for(draft, context=context_for(company, near), has_blue_original=False)
     errors = any(finding.severity is Severity.ERROR for finding in findings)
     if not (company.auto_confirm_capture and not missing and not errors and _certain(merged)):
-        _finish(
-            job,
-            JobState.NEEDS_REVIEW,
-            "missing_fields" if missing else "uncertain",
-            fields="、".join(missing),
-        )
+        _review(job, "missing_fields" if missing else "uncertain", missing)
         return
     source = confirmed_invoice_source(job.stored_file.media, list(merged.sources))
     try:
@@ -261,7 +265,11 @@ def sweep_stuck_jobs(*, older_than: timedelta = STUCK_AFTER) -> tuple[int, int]:
                 requeued.append(job.pk)
         else:
             failed += still_stuck.update(
-                state=JobState.FAILED, reason_code="stuck", reason_params={}, finished_at=timezone.now()
+                state=JobState.FAILED,
+                reason_code="stuck",
+                reason_params={},
+                finished_at=timezone.now(),
+                identity="",
             )
     with transaction.atomic():
         enqueue(requeued)

@@ -1,12 +1,16 @@
 """The review card: the extracted fields in the ledger's invoice form, each marked with the source
-that read it and how sure it was, beside a picture of the original."""
+that read it and how sure it was, beside a picture of the original. A card of an invoice the
+company neither sold nor bought says so, and offers the user's company it belongs to."""
 
+from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ingest import sniff
 from ingest.doubts import doubt_text
 from ingest.models import IngestJob
+from ingest.parties import other_party
+from ingest.services import move_targets
 from invoices.drafts import LINE_FIELDS
 from invoices.forms import InvoiceForm, LineFormSet
 
@@ -20,8 +24,18 @@ SOURCE_LABELS = {
 }
 
 
-def _initial(job: IngestJob) -> tuple[dict, list[dict]]:
-    fields = {name: reading["value"] for name, reading in job.extraction.get("fields", {}).items()}
+class ReviewForm(InvoiceForm):
+    other_buyer = forms.BooleanField(
+        label=_("File it in this company's ledger anyway (say why in the reason)"), required=False
+    )
+
+
+OWN_PLACE = ("remarks", "reason", "other_buyer")  # shown apart from the grid of extracted fields
+
+
+def extracted_values(job: IngestJob) -> tuple[dict, list[dict]]:
+    """The job's reading as the invoice form takes it: the card's starting values."""
+    fields = job.values_read
     company = job.company
     fields.setdefault("buyer_name", company.name if fields.get("seller_tin") != company.tin else "")
     fields["direction"] = "sales" if fields.get("seller_tin") == company.tin else "purchase"
@@ -29,11 +43,11 @@ def _initial(job: IngestJob) -> tuple[dict, list[dict]]:
     return fields, lines
 
 
-def review_forms(request, job: IngestJob) -> tuple[InvoiceForm, LineFormSet]:
+def review_forms(request, job: IngestJob) -> tuple[ReviewForm, LineFormSet]:
     if request.method == "POST":
-        return InvoiceForm(request.POST), LineFormSet(request.POST, prefix="lines")
-    fields, lines = _initial(job)
-    return InvoiceForm(initial=fields), LineFormSet(prefix="lines", initial=lines)
+        return ReviewForm(request.POST), LineFormSet(request.POST, prefix="lines")
+    fields, lines = extracted_values(job)
+    return ReviewForm(initial=fields), LineFormSet(prefix="lines", initial=lines)
 
 
 def _annotations(job: IngestJob) -> dict[str, dict]:
@@ -60,7 +74,7 @@ def _annotations(job: IngestJob) -> dict[str, dict]:
     return notes
 
 
-def review_context(job: IngestJob, form: InvoiceForm, lines) -> dict:
+def review_context(job: IngestJob, form: ReviewForm, lines, *, user) -> dict:
     notes = _annotations(job)
     stored = job.stored_file
     pictured = stored.media == sniff.PDF or stored.media in sniff.IMAGES
@@ -69,9 +83,9 @@ def review_context(job: IngestJob, form: InvoiceForm, lines) -> dict:
         "job": job,
         "form": form,
         "lines": lines,
-        "annotated": [
-            (field, notes.get(field.name)) for field in form if field.name not in ("remarks", "reason")
-        ],
+        "annotated": [(field, notes.get(field.name)) for field in form if field.name not in OWN_PLACE],
+        "other_party": other_party(job.company.tin, job.values_read),
+        "move_targets": move_targets(user=user, job=job),
         "missing": [
             field.label for field in form if field.name in job.reason_params.get("fields", "").split("、")
         ],

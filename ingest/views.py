@@ -11,6 +11,7 @@ from accounts.roles import Perm
 from accounts.tenancy import company_view
 from ingest import selectors, services
 from ingest.forms import JobFilterForm, RejectForm, UploadForm
+from ingest.messages import reason_text, refusal_text
 from ingest.models import JobState
 from ingest.previews import preview_png
 from ingest.review import review_context, review_forms
@@ -30,6 +31,8 @@ def capture_home(request):
         except ValidationError as error:
             add_service_errors(form, error, fallback="files")
         else:
+            for refusal in batch.refused:
+                messages.warning(request, refusal_text(refusal))
             return redirect("capture_batch", pk=batch.pk)
     return render(
         request,
@@ -48,6 +51,7 @@ def _batch_context(request, pk: int) -> dict:
     counts = selectors.batch_counts(batch=batch)
     return {
         "batch": batch,
+        "refused": [refusal_text(refusal) for refusal in batch.refused],
         "jobs": selectors.batch_jobs(batch=batch),
         "counts": counts,
         "percent": round(100 * counts["finished"] / counts["total"]) if counts["total"] else 100,
@@ -111,6 +115,7 @@ def capture_job(request, pk: int):
                 by=request.user,
                 draft=draft,
                 reason=form.cleaned_data["reason"],
+                other_buyer=form.cleaned_data["other_buyer"],
                 source=services.confirmed_invoice_source(
                     job.stored_file.media, job.extraction.get("sources", [])
                 ),
@@ -121,7 +126,23 @@ def capture_job(request, pk: int):
             messages.success(request, _("Invoice %(identity)s saved.") % {"identity": invoice.identity})
             following = selectors.review_queue(company=request.company).first()
             return redirect("capture_job", pk=following.pk) if following else redirect("capture_review")
-    return render(request, "ingest/review.html", review_context(job, form, lines))
+    return render(request, "ingest/review.html", review_context(job, form, lines, user=request.user))
+
+
+@require_POST
+@company_view(Perm.INGEST_UPLOAD)
+def capture_job_move(request, pk: int):
+    """Send a card to the user's company whose invoice it is; it is read there as a new upload."""
+    job = selectors.job_get(company=request.company, pk=pk)
+    try:
+        services.job_move(job=job, by=request.user, tin=request.POST.get("company", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("capture_job", pk=job.pk)
+    job.refresh_from_db()
+    moved = reason_text(job.reason_code, job.reason_params)
+    messages.success(request, _("%(moved)s Switch to that company to see it.") % {"moved": moved})
+    return redirect("capture_review")
 
 
 @require_POST

@@ -126,7 +126,6 @@ def test_a_zip_is_unpacked_into_jobs_of_its_own(buyer):
 @pytest.mark.parametrize(
     ("name", "data", "code"),
     [
-        ("empty.pdf", b"", "empty"),
         ("random.pdf", bytes(range(256)) * 8, "unknown_format"),
         ("xxe.xml", einvoices.xxe_xml(), "unsafe_xml"),
         ("laughs.xml", einvoices.billion_laughs_xml(), "unsafe_xml"),
@@ -140,6 +139,13 @@ def test_bad_input_fails_with_a_reason_and_keeps_the_file(buyer, name, data, cod
     assert (job.state, job.reason_code) == (JobState.FAILED, code)
     assert storage.blob_path(job.stored_file.sha256).read_bytes() == data
     assert not Invoice.objects.exists()
+
+
+def test_an_empty_member_of_a_zip_fails_alone_and_the_others_are_read(buyer):
+    archive = zipped({"a.xml": einvoices.digital_invoice_xml(), "空.pdf": b""})
+    jobs = run_all(receive(buyer, ("发票.zip", archive)))
+    members = {job.display_name: (job.state, job.reason_code) for job in jobs[1:]}
+    assert members == {"a.xml": (JobState.DONE, ""), "空.pdf": (JobState.FAILED, "empty")}
 
 
 def test_a_zip_with_a_path_leaving_its_folder_is_refused(buyer):

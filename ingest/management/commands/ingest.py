@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.i18n import error_in_both_languages
 from ingest import pipeline, selectors, services
-from ingest.messages import reason_text
+from ingest.messages import reason_text, refusal_text
 from ingest.models import JobState
 from invoices.management.commands._company import company_from_option
 
@@ -52,6 +52,9 @@ class Command(BaseCommand):
             counts[job.state] = counts.get(job.state, 0) + 1
             result = job.invoice.identity if job.invoice else ""
             reason = reason_text(job.reason_code, job.reason_params)
-            self.stdout.write(f"{job.stored_file.name}\t{job.state}\t{result}\t{reason}")
+            self.stdout.write(f"{job.display_name}\t{job.state}\t{result}\t{reason}")
+        for refusal in batch.refused:
+            counts["refused"] = counts.get("refused", 0) + 1
+            self.stdout.write(f"{refusal['params']['name']}\trefused\t\t{refusal_text(refusal)}")
         summary = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
         self.stdout.write(f"batch {batch.pk}: {len(uploads)} files: {summary}")
