@@ -2,11 +2,14 @@
 an OFD and the XML inside it) — is one invoice: the others end as duplicates linked to the first,
 and the review queue holds it once."""
 
+import threading
+import time
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -207,3 +210,40 @@ def test_the_job_page_links_a_duplicate_to_the_first_job(buyer, browser_as):
     assert "b.xml" in batch_page.text
     api = client.get(f"/api/capture/jobs/{renamed.pk}/").json()
     assert (api["state"], api["duplicate_of"], api["file"]) == ("duplicate", first.pk, "b.xml")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_taking_the_same_invoice_at_once_leave_one_holder():
+    """The second worker looks before the first has committed, so it sees no holder; the unique
+    constraint makes it wait for the first and then tells it whose the invoice is."""
+    company = reviewed_company(DIGITAL_SPEC.buyer_name, DIGITAL_SPEC.buyer_tin)
+    other_bytes = einvoices.digital_invoice_xml(replace(DIGITAL_SPEC, remark="第二份"))
+    batch = receive(company, ("a.xml", einvoices.digital_invoice_xml()), ("b.xml", other_bytes))
+    first, second = batch.jobs.order_by("pk")
+    held, release, answers = threading.Event(), threading.Event(), {}
+
+    def first_worker():
+        try:
+            with transaction.atomic():
+                answers["first"] = services.hold_identity(first, DIGITAL_SPEC.number)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second_worker():
+        try:
+            held.wait(10)
+            answers["second"] = services.hold_identity(second, DIGITAL_SPEC.number)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=first_worker), threading.Thread(target=second_worker)]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.5)  # the second is now waiting on the first's uncommitted identity
+    release.set()
+    for worker in workers:
+        worker.join(15)
+    assert answers == {"first": None, "second": first}
+    assert list(IngestJob.objects.exclude(identity="").values_list("pk", flat=True)) == [first.pk]
