@@ -263,8 +263,12 @@ def job_confirm(
 
 def move_targets(*, user: User, job: IngestJob) -> list[Company]:
     """The user's other companies that are a party of the job's invoice and for which the user may
-    capture: where a card of another taxpayer's invoice can go."""
-    tins = party_tins(job.values_read)
+    capture: where a card of another taxpayer's invoice can go (none when the invoice is the
+    company's own, though it names another of the user's companies as its other side)."""
+    values = job.values_read
+    if other_party(job.company.tin, values) is None:
+        return []
+    tins = party_tins(values)
     return [
         membership.company
         for membership in membership_list_for_user(user=user)

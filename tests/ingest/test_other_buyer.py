@@ -222,3 +222,26 @@ def test_a_clerk_cannot_move_the_card(a2_card, company_a, company_a2, bob, brows
     )
     assert response.status_code == 403
     assert (books(company_a), books(company_a2)) == (before_a, before_a2)
+
+
+def test_an_invoice_between_two_of_the_users_companies_stays_with_the_one_it_was_captured_for(
+    company_a, company_a2, alice, api_as
+):
+    """A2 sold to A: it is A's purchase (and A2's sale); the card of A is not moved away."""
+    company_a.auto_confirm_capture = False
+    company_a.save()
+    spec = replace(
+        DIGITAL_SPEC,
+        seller_name=company_a2.name,
+        seller_tin=TIN_A2,
+        buyer_name=company_a.name,
+        buyer_tin=TIN_A,
+    )
+    [job] = run_all(receive(company_a, ("集团内.xml", einvoices.digital_invoice_xml(spec)), by=alice))
+    assert (job.state, job.reason_code) == (JobState.NEEDS_REVIEW, "uncertain")
+    before_a, before_a2 = books(company_a), books(company_a2)
+    refused = api_as(alice).post(
+        f"/api/capture/jobs/{job.pk}/move/", {"company": TIN_A2}, format="json", HTTP_X_COMPANY=TIN_A
+    )
+    assert (refused.status_code, refused.json()["findings"][0]["code"]) == (400, "not_a_target")
+    assert (books(company_a), books(company_a2)) == (before_a, before_a2)
