@@ -8,7 +8,8 @@ Traditional forms a real invoice may print (萬, 億, 貳, 參, 陸) are read as
 numeral. 任 stands for both 仟 and 伍; the grammar of the 大写 (a digit before each unit, units
 falling) leaves only one of them readable. Characters outside this table are not guessed: a 大写
 holding one is unreadable, and an unreadable 大写 gives no number (RULES §6 uses the 大写 to catch
-the slips of the 小写, so a partial value would be a confident wrong one).
+the slips of the 小写, so a partial value would be a confident wrong one). The one exception is the
+place of the ⊗ mark before the first digit, which OCR reads as anything.
 """
 
 import itertools
@@ -41,6 +42,7 @@ LOOKALIKES: dict[str, str] = {  # what OCR reads -> the numerals or units it may
     "甬": "角",
     "兮": "分",
 }
+_DIGITS = frozenset("壹贰叁肆伍陆柒捌玖")
 _NEGATIVE_RE = re.compile(r"^\(?负数?\)?")
 _MAX_SPELLINGS = 16  # each 任 doubles the spellings to try
 
@@ -54,6 +56,7 @@ class AmountWords:
 
     @property
     def repaired(self) -> bool:
+        """Whether a look-alike was read as a numeral, or a misread mark left out."""
         return any(spelling.removeprefix("(负数)") != self.text for spelling, _ in self.readings)
 
 
@@ -72,10 +75,21 @@ def read_words(text: str) -> AmountWords | None:
         body = body[match.end() :].removeprefix("人民币")
     while body and not _is_ideograph(body[-1]):
         body = body[:-1]
-    numeral_like = [char for char in body if char in WORD_CHARS or char in LOOKALIKES]
+    numeral_like = [char for char in body if _is_numeral_like(char)]
     if len(numeral_like) < 2 or not WORD_CHARS.intersection(numeral_like):
         return None
-    return AmountWords(body, _readings(body, negative))
+    # Before the first digit stands the ⊗ mark, which OCR may read as any character (魏 on a real
+    # invoice): one unknown character there is the mark, and is left out.
+    mark = 1 if len(body) > 1 and not _is_numeral_like(body[0]) and _is_digit_like(body[1]) else 0
+    return AmountWords(body, _readings(body[mark:], negative))
+
+
+def _is_numeral_like(char: str) -> bool:
+    return char in WORD_CHARS or char in LOOKALIKES
+
+
+def _is_digit_like(char: str) -> bool:
+    return any(meant in _DIGITS for meant in LOOKALIKES.get(char, char))
 
 
 def _readings(body: str, negative: bool) -> tuple[tuple[str, Decimal], ...]:

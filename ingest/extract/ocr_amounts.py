@@ -169,7 +169,15 @@ def _words(texts: list[OcrText]) -> tuple[AmountWords, float] | None:
     left to right), with the score of its least sure box; without a 大写 label, the longest box
     that reads in full as a 大写."""
     for label in (text for text in texts if WORDS_LABEL.search(text.spaced)):
-        row = sorted((text for text in texts if same_row(label, text)), key=lambda text: text.x0)
+        # Right of the label and of the row's height: not the tall strips printed up a page's edges.
+        row = sorted(
+            (
+                text
+                for text in texts
+                if same_row(label, text) and text.x1 > label.x0 and text.height < 2 * label.height
+            ),
+            key=lambda text: text.x0,
+        )
         parts = [(part, text) for text in row if (part := _words_part(text))]
         if parts and (words := read_words("".join(part for part, _ in parts))):
             return words, min(text.confidence for _, text in parts)

@@ -258,6 +258,31 @@ def test_a_words_total_not_read_in_full_gives_no_number(words):
     assert {field.value for field in fields.values()} == {"8681.16", words}
 
 
+def test_a_mark_ocr_misread_before_the_words_is_left_out():
+    # The row of a real e-invoice (samples/pdf/kd_hubei_…) as RapidOCR reads it: ⊗ read as 魏, and
+    # a strip of small print up the page's edge on the same row.
+    page = [
+        box("价税合计(大写)", 138, 767, 313, 806),
+        box("魏贰佰贰拾捌圆整", 446, 767, 666, 806, 0.876),
+        box("(小写)", 1226, 770, 1307, 807),
+        box("￥228.00", 1321, 771, 1483, 808),
+        box("税总函[2018]670号西安印钞有限公司", 20, 300, 60, 1200),
+    ]
+
+    fields = extract_from_boxes(page).fields
+
+    assert (fields["total"].value, fields["total_in_words"].value) == ("228.00", "贰佰贰拾捌圆整")
+    assert doubts(fields) == {}
+
+
+def test_an_unknown_character_before_a_ten_is_not_taken_for_the_mark():
+    # 拾捌圆整 alone is 18 (the short form of 壹拾捌); the unknown character may be the 贰 of 28.
+    fields = extract_from_boxes(total_rows("", "", "¥28.00", "魏拾捌圆整")).fields
+
+    assert fields["total_in_words"].doubt.code == "words_unreadable"
+    assert fields["total"].doubt.code == "total_unconfirmed"
+
+
 def test_it_picks_the_one_combination_of_readings_that_adds_up():
     # No decimal point survived in the 金额 and the 小写: 7682.44 or 768244.00, 8681.16 or 868116.00.
     fields = extract_from_boxes(total_rows("¥768244", "¥998.72", "¥868116", WORDS_MISREAD)).fields
