@@ -163,3 +163,16 @@ def test_the_extract_command_prints_json_lines(tmp_path, db, settings):
     assert first["fields"]["check_code"] is None
     assert first["sources"]["number"] == "xml"
     assert (second["status"], second["error"]) == ("failed", "unsafe_xml")
+
+
+def test_the_ingest_command_names_an_empty_file_and_reads_the_others(company, spec, tmp_path, settings):
+    settings.DATA_DIR = tmp_path / "data"
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "a.xml").write_bytes(einvoices.digital_invoice_xml(spec))
+    (folder / "b.pdf").write_bytes(b"")
+    out = StringIO()
+    call_command("ingest", str(folder), "--company", company.tin, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[-1].endswith("2 files: 1 done, 1 refused")
+    assert "b.pdf\trefused\t\tb.pdf 是空文件（0 字节），没有可读取的内容。" in lines
