@@ -7,8 +7,9 @@ from dataclasses import replace
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
-from ingest.extract.base import Field
+from ingest.extract.base import Doubt, Field
 from ingest.extract.merge import Merged
+from ingest.extract.tins import fits
 from invoices import selectors as ledger_selectors
 
 DOUBTS = {
@@ -33,6 +34,10 @@ DOUBTS = {
         "%(length)s characters were read where a taxpayer ID has 18: a seal or a smudge may have added "
         "one. The first 18 are shown; compare them with the original."
     ),
+    "tin_known_fits": _(
+        "Read as %(read)s, which a seal or a smudge may have damaged; the taxpayer ID shown is the one "
+        "%(name)s has in the ledger, which that reading could be. Check it against the original."
+    ),
     "tin_unproven": _(
         "Only %(length)s characters were read. An old taxpayer ID of that length has no check character "
         "to prove it, and an 18-character one partly hidden by the seal reads the same. Compare it with "
@@ -41,6 +46,7 @@ DOUBTS = {
 }
 TIN_DOUBTS = frozenset({"tin_check_failed", "tin_extra", "tin_swapped", "tin_unproven"})
 TIN_FIELDS = ("seller_tin", "buyer_tin")
+PARTY_NAMES = {"seller_tin": "seller_name", "buyer_tin": "buyer_name"}
 KNOWN = 0.95  # the confidence of a taxpayer ID the company's records know
 
 
@@ -62,7 +68,9 @@ def doubt_text(stored: dict | None) -> str:
 
 
 def accept_known_tins(merged: Merged, company: Company) -> Merged:
-    """The merged reading with the doubt lifted from each taxpayer ID the company already knows."""
+    """The merged reading with the doubt lifted from each taxpayer ID the company already knows; one
+    it does not know becomes, still doubted, the ID the company knows under the party's name when
+    the reading could be a damaged copy of it."""
     doubted = {
         name: field
         for name in TIN_FIELDS
@@ -74,4 +82,16 @@ def accept_known_tins(merged: Merged, company: Company) -> Merged:
     for name, field in doubted.items():
         if field.value in known:
             merged.fields[name] = replace(field, confidence=max(field.confidence, KNOWN), doubt=None)
+        elif fitting := _fitting_known_tin(merged, company, name, field.value):
+            params = (("name", merged.value(PARTY_NAMES[name])), ("read", field.value))
+            merged.fields[name] = replace(field, value=fitting, doubt=Doubt("tin_known_fits", params))
     return merged
+
+
+def _fitting_known_tin(merged: Merged, company: Company, name: str, read: str) -> str:
+    """The one taxpayer ID the company knows under the party's name that `read` could be damaged from."""
+    party = merged.value(PARTY_NAMES[name])
+    if not party:
+        return ""
+    fitting = {tin for tin in ledger_selectors.tins_named(company=company, name=party) if fits(read, tin)}
+    return fitting.pop() if len(fitting) == 1 else ""

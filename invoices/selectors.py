@@ -77,6 +77,13 @@ def known_tins(*, company: Company, tins: list[str]) -> set[str]:
     return (wanted & {company.tin}) | set(counterparties)
 
 
+def tins_named(*, company: Company, name: str) -> set[str]:
+    """The taxpayer IDs the company knows under this exact name: its own, or its counterparties'."""
+    counterparties = Counterparty.objects.of(company).filter(name=name).exclude(tin="")
+    own = {company.tin} if name == company.name else set()
+    return set(counterparties.values_list("tin", flat=True)) | own
+
+
 def ledger_import_get(*, company: Company, pk: int) -> LedgerImport:
     """One of the company's ledger imports; 404 for another company's."""
     return get_object_or_404(LedgerImport.objects.of(company), pk=pk)

@@ -54,9 +54,14 @@ def test_a_value_is_certain_only_when_two_readings_agree(amounts, taxes, totals,
 def test_any_text_reads_as_no_words_or_as_whole_readings(text):
     words = read_words(text)
 
-    if words is not None:
-        for spelling, value in words.readings:
-            assert value == value.quantize(Decimal("0.01"))
-            assert len(spelling.removeprefix("(负数)")) in (len(words.text), len(words.text) - 1)
-        if any(char not in WORD_CHARS and char not in LOOKALIKES for char in words.text):
-            assert words.readings == ()
+    for spelling, value in words.readings if words else ():
+        assert value == value.quantize(Decimal("0.01"))
+        # Every character read stands in the spelling as itself or as what it looks like; at most
+        # the first, the place of the ⊗ mark, is left out.
+        numerals = spelling.removeprefix("(负数)")
+        assert len(numerals) in (len(words.text), len(words.text) - 1)
+        read = words.text[len(words.text) - len(numerals) :]
+        assert all(
+            meant == seen or meant in LOOKALIKES.get(seen, "")
+            for seen, meant in zip(read, numerals, strict=True)
+        )

@@ -22,6 +22,8 @@ from tests.ingest.test_ocr import WORDS_8681, WORDS_MISREAD, box, total_rows
 from tests.ingest.test_pipeline import run_all
 
 SELLER_NAME = "天津嘉禾供应链有限公司"
+SELLER_TIN = "92120116MABYUJBEX9"
+SEALED = "92120116MABYEX9"  # SELLER_TIN with UJB lost under a seal
 PILOT_TIN = "91350100M0001TGQXM"  # a real early code that fails its check character (RULES §2)
 SUMMED = ("¥7682.44", "¥998.72", "¥8681.16", WORDS_MISREAD)
 UNSUMMED = ("¥7682.44", "¥99.72", "¥8881.16", WORDS_MISREAD)
@@ -37,9 +39,7 @@ class BoxesEngine:
         return self.boxes
 
 
-def digital_page(
-    company, *, seller_tin: str = "92120116MABYUJBEX9", buyer_tin: str = "", amounts=SUMMED
-) -> list:
+def digital_page(company, *, seller_tin: str = SELLER_TIN, buyer_tin: str = "", amounts=SUMMED) -> list:
     """A 数电 page as RapidOCR reads one, bought by `company` (whose TIN it reads as `buyer_tin`)."""
     return [
         box("电子发票", 638, 72, 835, 124),
@@ -153,6 +153,33 @@ def test_a_seller_tin_nothing_proves_is_accepted_when_it_is_a_known_counterparty
     assert seller_tin["value"] == read
     assert "doubt" not in seller_tin
     assert seller_tin["confidence"] >= 0.9
+
+
+def test_a_damaged_tin_is_offered_as_the_one_the_counterparty_of_that_name_has(
+    scan, company_a, alice, browser_as
+):
+    remember_counterparties(
+        company_a, [SimpleNamespace(counterparty_tin=SELLER_TIN, counterparty_name=SELLER_NAME)]
+    )
+
+    job = scan(digital_page(company_a, seller_tin=SEALED))
+
+    seller_tin = job.extraction["fields"]["seller_tin"]
+    assert (seller_tin["value"], seller_tin["doubt"]) == (
+        SELLER_TIN,
+        {"code": "tin_known_fits", "params": {"name": SELLER_NAME, "read": SEALED}},
+    )
+    assert f"这里显示的是台账中{SELLER_NAME}的纳税人识别号" in card(browser_as, alice, job, "zh-hans")
+
+
+def test_a_damaged_tin_is_not_offered_one_a_counterparty_of_another_name_has(scan, company_a):
+    remember_counterparties(
+        company_a, [SimpleNamespace(counterparty_tin=SELLER_TIN, counterparty_name="另一家公司")]
+    )
+
+    seller_tin = scan(digital_page(company_a, seller_tin=SEALED)).extraction["fields"]["seller_tin"]
+
+    assert (seller_tin["value"], seller_tin["doubt"]["code"]) == (SEALED, "tin_unproven")
 
 
 def test_a_counterparty_of_another_company_does_not_prove_a_tin(scan, company_a, company_b):
