@@ -5,6 +5,7 @@ screenshot per step."""
 
 import io
 import zipfile
+from dataclasses import replace
 
 import pytest
 
@@ -12,20 +13,24 @@ from accounts.models import Company
 from accounts.roles import Role
 from ingest.models import IngestJob, JobState
 from invoices.models import Invoice
-from tests.conftest import PASSWORD, make_member
+from tests.conftest import PASSWORD, TIN_A, make_member
 from tests.e2e.conftest import ARTIFACTS
-from tests.fixtures.einvoices import digital_invoice_xml, ofd_with_attachment
-from tests.fixtures.invoice_pdfs import standard_pdf
+from tests.fixtures.einvoices import DIGITAL_SPEC, LEGACY_SPEC, digital_invoice_xml, ofd_with_attachment
+from tests.fixtures.invoice_pdfs import digital_invoice, generated_pdf
 
 WAIT_MS = 120_000
 
 
+BUYER = {"buyer_name": "甲商贸有限公司", "buyer_tin": TIN_A}  # the accountant's own company
+
+
 def mixed_zip() -> bytes:
+    """Three invoices the company bought, one of each kind of file."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("数电发票.xml", digital_invoice_xml())
-        archive.writestr("电子发票.ofd", ofd_with_attachment())
-        archive.writestr("发票.pdf", standard_pdf("digital_special").data)
+        archive.writestr("数电发票.xml", digital_invoice_xml(replace(DIGITAL_SPEC, **BUYER)))
+        archive.writestr("电子发票.ofd", ofd_with_attachment(replace(LEGACY_SPEC, **BUYER)))
+        archive.writestr("发票.pdf", generated_pdf("bought", [replace(digital_invoice(1), **BUYER)]).data)
     return buffer.getvalue()
 
 
