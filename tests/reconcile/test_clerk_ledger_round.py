@@ -24,10 +24,9 @@ from invoices.models import Invoice
 from reconcile import running, services
 from reconcile.models import Discrepancy, ReconRun
 from reconcile.records import InvoiceRecord
-from tests.fixtures.clerk_ledger import HEADERS, amount_cell, date_cell
+from tests.fixtures.clerk_ledger import HEADERS, clerk_cells
 from tests.fixtures.recon_scenarios import (
     PERIOD,
-    STATUS_TEXT,
     SYNC_LAG_DAYS,
     Scenario,
     basic_rows,
@@ -51,26 +50,6 @@ def _lacking(days: int) -> str:
     return "missing_in_bureau" if days > SYNC_LAG_DAYS else "pending_sync"
 
 
-def _clerk_cells(record: InvoiceRecord, index: int) -> dict[str, object]:
-    digital = not record.code
-    return {
-        "序号": index,
-        "开票日期": date_cell(record.issue_date, index),
-        "方向": ("进项", "采购", "进项", "purchase")[index % 4],
-        "销方名称": record.seller_name,
-        "销方识别号": record.seller_tin,
-        "发票代码": record.code or None,
-        "发票号码": None if digital else record.number,
-        "数电发票号码": record.number if digital else None,
-        "金额": amount_cell(record.amount, index),
-        "税额": amount_cell(record.tax, index + 1),
-        "价税合计": amount_cell(record.total, index + 2),
-        "购买方名称": record.buyer_name,
-        "购方识别号": record.buyer_tin,
-        "发票状态": STATUS_TEXT[record.status] if record.status != "normal" or index % 5 else None,
-    }
-
-
 def clerk_workbook(records: list[InvoiceRecord]) -> bytes:
     """The ledger side as the clerk keeps it: her columns and order, a blank row every fifty, and
     the 合计 row under the last invoice."""
@@ -78,7 +57,7 @@ def clerk_workbook(records: list[InvoiceRecord]) -> bytes:
     for index, record in enumerate(records, start=1):
         if index % 50 == 0:
             sheet_rows.append([None] * len(HEADERS))
-        cells = _clerk_cells(record, index)
+        cells = clerk_cells(record, index)
         sheet_rows.append([cells.get(name) for name in HEADERS])
     totals = {name: sum(getattr(record, name) for record in records) for name in ("amount", "tax", "total")}
     sheet_rows.append(
