@@ -26,9 +26,11 @@ from reconcile.models import BureauImport, Discrepancy, ReconRun
 from reconcile.selectors import held_by_bureau
 
 # Invoices whose input VAT is deducted by ticking them (勾选) before the period's filing deadline.
+# A 数电 invoice whose 专票/普票 is still to be confirmed (a hand-kept ledger's) may be a 专票: it is
+# watched as one until the bureau's export or its original says which it is.
 DEDUCTIBLE_KINDS = (
     Kind.SPECIAL, Kind.E_SPECIAL, Kind.DIGITAL_SPECIAL, Kind.DIGITAL_PAPER_SPECIAL,
-    Kind.TOLL, Kind.MOTOR_VEHICLE,
+    Kind.TOLL, Kind.MOTOR_VEHICLE, Kind.DIGITAL_UNKNOWN,
 )  # fmt: skip
 LIVE = (Status.NORMAL, Status.RED_FLUSHED_PARTIAL)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.services import company_create
 from ingest.models import IngestJob, JobState
 from ingest.services import Upload, receive_files
-from invoices.fapiao import invoice_identity
+from invoices.fapiao import Kind, invoice_identity
 from invoices.models import Deduction, Invoice
 from monitor.messages import sentence
 from monitor.models import Anomaly
@@ -113,6 +113,23 @@ def test_unticked_invoices_raise_an_alert_in_the_days_before_the_filing_deadline
         assert anomaly.details["deadline"] == "2026-04-15"
         deductible = Invoice.objects.filter(company=company, kind__in=DEDUCTIBLE_KINDS)
         assert 0 < anomaly.details["count"] == deductible.count() < Invoice.objects.count()
+
+
+def test_a_digital_invoice_whose_kind_is_to_be_confirmed_counts_before_the_deadline(books):
+    company, _world, _late = books
+    special = (
+        Kind.SPECIAL,
+        Kind.E_SPECIAL,
+        Kind.DIGITAL_SPECIAL,
+        Kind.DIGITAL_PAPER_SPECIAL,
+        Kind.TOLL,
+        Kind.MOTOR_VEHICLE,
+    )
+    unticked = Invoice.objects.filter(company=company, kind__in=special).count()
+    Invoice.objects.filter(company=company, kind=Kind.DIGITAL_SPECIAL).update(kind=Kind.DIGITAL_UNKNOWN)
+    scan_all(date(2026, 4, 12), WATCH)
+    (anomaly,) = live("deadline")
+    assert anomaly.details["count"] == unticked
 
 
 def test_ticking_the_invoices_resolves_the_deadline_alert(books):
