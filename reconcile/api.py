@@ -103,8 +103,16 @@ class DiscrepancyListView(CompanyAPIView, ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return selectors.discrepancy_none()
-        run = selectors.run_get(company=self.request.company, pk=self.kwargs["pk"])
-        return run.discrepancies.all()
+        return self.run().discrepancies.select_related("invoice", "bureau_invoice")
+
+    def run(self):
+        return selectors.run_get(company=self.request.company, pk=self.kwargs["pk"])
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["direction"] = self.run().bureau_import.direction
+        return context
 
     @extend_schema(summary="A reconciliation's discrepancies (all but matched unless asked)")
     def get(self, request, *args, **kwargs):

@@ -1,8 +1,10 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reconcile.messages import as_of_problem, import_error
 from reconcile.models import BureauImport, Discrepancy, ReconRun
+from reconcile.presenting import explained
 
 
 class BureauImportSerializer(serializers.ModelSerializer):
@@ -81,6 +83,10 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 class DiscrepancySerializer(serializers.ModelSerializer):
+    explanation = serializers.SerializerMethodField(
+        help_text="The case in sentences, in the caller's language: what differs, by how much, the correction"
+    )
+
     class Meta:
         model = Discrepancy
         fields = [
@@ -97,6 +103,7 @@ class DiscrepancySerializer(serializers.ModelSerializer):
             "total",
             "tax_at_risk",
             "suggestion",
+            "explanation",
             "rule",
             "compared",
             "candidates",
@@ -106,6 +113,10 @@ class DiscrepancySerializer(serializers.ModelSerializer):
             "reason",
             "decided_at",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_explanation(self, discrepancy: Discrepancy) -> list[str]:
+        return [str(sentence) for sentence in explained(discrepancy, direction=self.context.get("direction"))]
 
 
 class ImportUploadSerializer(serializers.Serializer):

@@ -164,3 +164,25 @@ def test_a_decision_the_case_cannot_take_is_refused_with_why(company_a, alice, e
     outcome = decisions.decide(company=company_a, by=alice, discrepancies=[missing], action="add_to_ledger")
     assert outcome.done == [] and Discrepancy.objects.get(pk=missing.pk).state == "open"
     assert Invoice.objects.filter(company=company_a).count() == len(_world.ledger)
+
+
+def test_the_api_explains_each_case_in_the_callers_language(company_a, alice, charlie, api_as, every_case):
+    _world, run = every_case
+    shifted = run.discrepancies.filter(category="mismatch", flags__contains=["decimal_shift"]).first()
+    ledger, bureau = shifted.invoice, shifted.bureau_invoice
+    url = f"/api/reconcile/runs/{run.pk}/discrepancies/?category=mismatch&page_size=100"
+    answers = {
+        language: {
+            row["id"]: row for row in api_as(alice).get(url, HTTP_ACCEPT_LANGUAGE=language).json()["results"]
+        }
+        for language in ("zh-hans", "en")
+    }
+    assert answers["zh-hans"][shifted.pk]["explanation"] == [
+        f"台账税额是税局的 10 倍，建议改为 {bureau.tax:,.2f}",
+        f"价税合计相差 {ledger.total - bureau.total:,.2f}：台账 {ledger.total:,.2f}，税局 {bureau.total:,.2f}",
+    ]
+    assert answers["en"][shifted.pk]["explanation"][0] == (
+        f"The ledger's tax is 10 times the bureau's; correct it to {bureau.tax:,.2f}"
+    )
+    assert all(row["explanation"] for row in answers["en"].values())
+    assert api_as(charlie).get(url).status_code == 404
