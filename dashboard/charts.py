@@ -169,6 +169,7 @@ OUTCOMES = (
     (JobState.DUPLICATE, (JobState.DUPLICATE,)),
     (JobState.FAILED, (JobState.FAILED,)),
     (JobState.REJECTED, (JobState.REJECTED,)),
+    (JobState.MOVED, (JobState.MOVED,)),
     (JobState.QUEUED, (JobState.QUEUED, JobState.PROCESSING)),
 )
 

@@ -28,6 +28,7 @@ from reconcile import running, services
 from reconcile.models import Discrepancy, ReconRun, SellerStanding
 from reconcile.sellers import ERROR_CATEGORIES
 from tests.fixtures.einvoices import digital_invoice_xml, legacy_invoice_xml, ofd_with_attachment
+from tests.fixtures.invoice_pdfs import standard_pdf
 from tests.fixtures.invoices import make_invoice
 from tests.fixtures.recon_ledger import store_ledger
 from tests.fixtures.recon_scenarios import basic_rows, scenario, write_xlsx
@@ -192,11 +193,13 @@ def test_ingest_outcomes_by_source_list_the_same_jobs(company_a, alice, browser_
         Upload("a.xml", digital_invoice_xml()),
         Upload("b.xml", legacy_invoice_xml()),
         Upload("c.ofd", ofd_with_attachment()),
+        Upload("d.pdf", standard_pdf("digital_special").data),
     ]
     batch = receive_files(company=company_a, by=alice, channel="browser", uploads=uploads)
     jobs = list(IngestJob.objects.filter(batch=batch).order_by("pk"))
     IngestJob.objects.filter(pk=jobs[0].pk).update(state="done")
     IngestJob.objects.filter(pk=jobs[1].pk).update(state="failed")
+    IngestJob.objects.filter(pk=jobs[3].pk).update(state="moved")  # sent to the company that bought it
     period = timezone.localdate().replace(day=1)
     with translation.override("en"):
         chart = ingest_outcomes(company=company_a, period=period)
@@ -206,7 +209,8 @@ def test_ingest_outcomes_by_source_list_the_same_jobs(company_a, alice, browser_
             for source, value in zip(chart.categories, series.values, strict=True)
         }
     assert values[("Done", "数电 XML")] == 1 and values[("Failed", "数电 XML")] == 1
-    assert values[("Queued", "OFD")] == 1 and sum(values.values()) == 3
+    assert values[("Queued", "OFD")] == 1 and values[("Moved to another company", "PDF")] == 1
+    assert sum(values.values()) == 4
     client = browser_as(alice)
     for series in chart.series:
         for value, url in zip(series.values, series.links, strict=True):
