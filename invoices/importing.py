@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
+from config import database
 from invoices import selectors
 from invoices.audit_trail import Change, append_events
 from invoices.drafts import InvoiceDraft, clean_draft
@@ -84,6 +85,7 @@ def import_ledger(
     with transaction.atomic():
         _insert(company, by, accepted, reason=str(_("Imported from %(file)s") % {"file": file_name or "—"}))
         report.import_id = _record(company, by, data, file_name, report).pk
+    database.fresh_statistics(Invoice, report.added)
     return report
 
 

@@ -119,6 +119,7 @@ def _execute(run: ReconRun) -> None:
         if direction == Direction.PURCHASE:
             sellers.refresh(run=run)
         confirm_ledger_kinds(run, results, ledger_by_key, bureau_by_key)
+    database.fresh_statistics(Discrepancy, len(results))
     timings = {
         "loaded": loaded - started,
         "matched": matched - loaded,

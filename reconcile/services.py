@@ -127,6 +127,7 @@ def _write_import(bureau_import: BureauImport, parsed) -> None:
             for problem in parsed.problems[:500]
         ]
         bureau_import.save()
+    database.fresh_statistics(BureauInvoice, bureau_import.row_count)
 
 
 def _take_title(bureau_import: BureauImport, title: ExportTitle) -> None:
