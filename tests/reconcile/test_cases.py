@@ -179,7 +179,8 @@ def test_the_api_explains_each_case_in_the_callers_language(company_a, alice, ch
     }
     assert answers["zh-hans"][shifted.pk]["explanation"] == [
         f"台账税额是税局的 10 倍，建议改为 {bureau.tax:,.2f}",
-        f"价税合计相差 {ledger.total - bureau.total:,.2f}：台账 {ledger.total:,.2f}，税局 {bureau.total:,.2f}",
+        f"价税合计相差 {ledger.total - bureau.total:,.2f}："
+        f"台账 {ledger.total:,.2f}，税局 {bureau.total:,.2f}",
     ]
     assert answers["en"][shifted.pk]["explanation"][0] == (
         f"The ledger's tax is 10 times the bureau's; correct it to {bureau.tax:,.2f}"
