@@ -146,3 +146,29 @@ def local_secret_key(data_dir: Path) -> str:
     key_file.touch(mode=0o600)
     key_file.write_text(key, encoding="utf-8")
     return key
+
+
+# Keys shipped in examples and tutorials: a deployment that copied one has no secret at all.
+PLACEHOLDER_KEYS = frozenset({"...", "changeme", "change-me", "secret", "your-secret-key"})
+MIN_KEY_LENGTH = 50
+MIN_KEY_CHARACTERS = 5
+
+
+def require_strong_secret_key(key: str) -> None:
+    """With DEBUG off, a key an attacker can guess (short, repetitive, a placeholder) stops start-up:
+    it signs sessions, password-reset links and CSRF tokens."""
+    if key.lower() in PLACEHOLDER_KEYS or key.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY: a placeholder from an example; generate a random key (README)"
+        )
+    if len(key) < MIN_KEY_LENGTH or len(set(key)) < MIN_KEY_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY: too weak (needs at least {MIN_KEY_LENGTH} characters, "
+            f"{MIN_KEY_CHARACTERS} of them different); generate a random key (README)"
+        )
+
+
+def require_named_hosts(hosts: list[str]) -> None:
+    """With DEBUG off, a wildcard host lets any Host header through (poisoned password-reset links)."""
+    if "*" in hosts:
+        raise ImproperlyConfigured("ALLOWED_HOSTS: '*' accepts any host; name the site's host names")

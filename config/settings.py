@@ -7,7 +7,7 @@ from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import Env, local_secret_key
+from config.env import Env, local_secret_key, require_named_hosts, require_strong_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
@@ -27,6 +27,9 @@ if not ALLOWED_HOSTS:
     if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS: required when DEBUG is off")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+if not DEBUG:
+    require_strong_secret_key(SECRET_KEY)
+    require_named_hosts(ALLOWED_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.comma_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

@@ -299,3 +299,14 @@ def test_any_other_command_runs_as_given_in_place_of_the_entrypoint(services, mi
     )
     output, _ = command.communicate(timeout=10)
     assert output == f"{command.pid} two words\n"
+
+
+def test_web_is_published_on_loopback_only(services):
+    """Only a proxy on the host reaches web: a client that reached it directly could set its own
+    X-Forwarded-For, which BEHIND_PROXY trusts."""
+    published = services["web"]["ports"]
+    assert published
+    for port in published:
+        host_ip = port.get("host_ip") if isinstance(port, dict) else port.split(":")[0]
+        assert host_ip == "127.0.0.1", port
+    assert all("ports" not in services[name] for name in services if name != "web")

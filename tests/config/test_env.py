@@ -1,7 +1,9 @@
+import secrets
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import Env
+from config.env import Env, require_named_hosts, require_strong_secret_key
 
 
 @pytest.mark.parametrize(
@@ -62,3 +64,34 @@ def test_moved_deadlines_are_read_by_month():
     assert env.month_dates("FILING_DEADLINES") == {"2026-01": "2026-01-20", "2026-10": "2026-10-26"}
     with pytest.raises(ImproperlyConfigured, match="FILING_DEADLINES: expected YYYY-MM:YYYY-MM-DD"):
         Env({"FILING_DEADLINES": "2026-01=2026-01-20"}).month_dates("FILING_DEADLINES")
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("short", "SECRET_KEY: too weak"),
+        ("k" * 49 + "abc", "SECRET_KEY: too weak"),  # long enough, but only 4 different characters
+        ("abcd" * 20, "SECRET_KEY: too weak"),
+        ("...", "SECRET_KEY: a placeholder"),
+        ("ChangeMe", "SECRET_KEY: a placeholder"),
+        ("django-insecure-" + "x1y2z3w4v5" * 5, "SECRET_KEY: a placeholder"),
+    ],
+)
+def test_a_weak_secret_key_is_refused_by_name(key, message):
+    with pytest.raises(ImproperlyConfigured, match=f"^{message}"):
+        require_strong_secret_key(key)
+
+
+def test_a_random_key_of_fifty_characters_passes():
+    require_strong_secret_key(secrets.token_urlsafe(50))
+    require_strong_secret_key("test-only-key-never-used-outside-the-test-suite-0123456789")  # Makefile's
+
+
+@pytest.mark.parametrize("hosts", [["*"], ["fapiao.example.com", "*"]])
+def test_a_wildcard_host_is_refused_by_name(hosts):
+    with pytest.raises(ImproperlyConfigured, match=r"^ALLOWED_HOSTS: '\*' accepts any host"):
+        require_named_hosts(hosts)
+
+
+def test_named_hosts_pass():
+    require_named_hosts(["fapiao.example.com", ".example.org", "127.0.0.1"])

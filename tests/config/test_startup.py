@@ -54,6 +54,11 @@ PRODUCTION = {
         ({**PRODUCTION, "LANGUAGE_CODE": "fr"}, "LANGUAGE_CODE: expected one of zh-hans, en, got 'fr'"),
         ({**PRODUCTION, "EMAIL_URL": "pigeon://coop"}, "EMAIL_URL: unknown scheme 'pigeon'"),
         ({**PRODUCTION, "HTTPS": "sometimes"}, "HTTPS: expected true or false"),
+        ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY: too weak"),
+        ({**PRODUCTION, "SECRET_KEY": "ab" * 40}, "SECRET_KEY: too weak"),
+        ({**PRODUCTION, "SECRET_KEY": "..."}, "SECRET_KEY: a placeholder"),
+        ({**PRODUCTION, "ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS: '*' accepts any host"),
+        ({**PRODUCTION, "ALLOWED_HOSTS": "fapiao.example.com,*"}, "ALLOWED_HOSTS: '*' accepts any host"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, message):
@@ -72,6 +77,11 @@ def test_the_embedded_defaults(tmp_path):
     assert shown["eager"] is True
     assert (shown["tz"], shown["language"]) == ("Asia/Shanghai", "zh-hans")
     assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_debug_on_still_takes_a_dev_key_and_any_host(tmp_path):
+    result = start(tmp_path, DEBUG="true", SECRET_KEY="short", ALLOWED_HOSTS="*")
+    assert result.returncode == 0, result.stderr
 
 
 def test_the_production_shape(tmp_path):
