@@ -1,13 +1,22 @@
 """The original files, written once and never changed: content-addressed by SHA-256 under
 DATA_DIR/files/ab/cd/<sha256>. A file is written to a temporary name, flushed to disk and only then
-renamed into place, so a crash or a full disk never leaves a half-written original."""
+renamed into place, so a crash or a full disk never leaves a half-written original. Originals are
+readable by their owner only (0400, directories 0700): they are a company's invoices."""
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
+
+from monitor.integrity import file_sha256
+
+logger = logging.getLogger(__name__)
+
+ORIGINAL_MODE = 0o400
+PRIVATE_DIRECTORY_MODE = 0o700
 
 
 class StorageFull(OSError):
@@ -18,20 +27,39 @@ def blob_path(sha256: str) -> Path:
     return settings.DATA_DIR / "files" / sha256[:2] / sha256[2:4] / sha256
 
 
+def private_directory(path: Path) -> None:
+    """Create `path` and its missing parents readable by the owner only."""
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=PRIVATE_DIRECTORY_MODE, exist_ok=True)
+
+
+def blob_is_intact(sha256: str) -> bool:
+    """The stored copy exists and its bytes still hash to its name."""
+    path = blob_path(sha256)
+    return path.is_file() and file_sha256(path) == sha256
+
+
 def store_blob(data: bytes) -> str:
-    """Keep the bytes (once) and return their SHA-256."""
+    """Keep the bytes (once) and return their SHA-256. A stored copy that no longer hashes to its name
+    (altered or damaged on disk) is replaced by these good bytes, and the replacement is logged."""
     sha256 = hashlib.sha256(data).hexdigest()
     path = blob_path(sha256)
-    if path.exists() and path.stat().st_size == len(data):
-        return sha256
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        if blob_is_intact(sha256):
+            return sha256
+        logger.warning("stored original %s did not match its hash; replaced with the uploaded bytes", sha256)
+    private_directory(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        Path(temporary).chmod(0o440)
+        Path(temporary).chmod(ORIGINAL_MODE)
         Path(temporary).replace(path)
         _fsync_directory(path.parent)
     except OSError as error:

@@ -29,11 +29,12 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 from ingest.models import StoredFile
-from ingest.storage import blob_path
+from ingest.storage import ORIGINAL_MODE, PRIVATE_DIRECTORY_MODE, blob_path, private_directory
 from monitor.integrity import file_sha256
 from monitor.sealing import SealError, key_from_text, opened, seal, unseal
 
 FORMAT = 1
+PRIVATE_FILE_MODE = 0o600  # the snapshot's database part and manifest: the owner only
 # Rows hashed one by one, the hashes sorted and hashed again: independent of the physical order.
 FINGERPRINT_SQL = (
     "SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) "
@@ -169,7 +170,8 @@ def create_snapshot() -> Snapshot:
     """Dump the database, copy the originals not yet in the backup, write the manifest last."""
     root = backup_root()
     folder = root / "snapshots" / _stamp()
-    folder.mkdir(parents=True)
+    private_directory(folder.parent)
+    folder.mkdir(mode=PRIVATE_DIRECTORY_MODE)
     key = backup_key()
     try:
         dump, tables = _dump_database(folder)
@@ -179,6 +181,7 @@ def create_snapshot() -> Snapshot:
             seal(dump, sealed, key)
             dump.unlink()
             dump = sealed
+        dump.chmod(PRIVATE_FILE_MODE)
         files = _copy_originals(root, key)
         manifest = {
             "format": FORMAT,
@@ -196,6 +199,7 @@ def create_snapshot() -> Snapshot:
             "encrypted": key is not None,
         }
         partial = folder / "manifest.json.partial"
+        partial.touch(mode=PRIVATE_FILE_MODE)
         partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         partial.replace(folder / "manifest.json")
     except BaseException:
@@ -213,12 +217,13 @@ def _copy_originals(root: Path, key: bytes | None) -> dict[str, int]:
         if not target.exists():
             if not source.exists():
                 raise BackupError(f"the original {sha256} is missing from the file store")
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_directory(target.parent)
             partial = target.with_name(target.name + ".partial")
             if key is None:
                 shutil.copyfile(source, partial)
             else:
                 seal(source, partial, key)
+            partial.chmod(ORIGINAL_MODE)
             partial.replace(target)
         files[sha256] = source.stat().st_size
     return files
@@ -327,13 +332,13 @@ def restore(snapshot: Snapshot, *, force: bool = False) -> None:
     for sha256 in snapshot.manifest["files"]:
         target = blob_path(sha256)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_directory(target.parent)
             source = _blob(snapshot.path.parent.parent, sha256, sealed=key is not None)
             if key is None:
                 shutil.copyfile(source, target)
             else:
                 unseal(source, target, key)
-            target.chmod(0o440)
+            target.chmod(ORIGINAL_MODE)
 
 
 # Retention

@@ -60,7 +60,8 @@ def test_the_embedded_server_shows_the_chinese_login_and_lets_alice_in(tmp_path)
         base = f"http://127.0.0.1:{port}"
         login_page = wait_for(f"{base}/accounts/login/", server)
         assert "登录发票台" in login_page
-        assert (data_dir / "fapiao.sqlite3").exists()
+        for private in ("fapiao.sqlite3", "demo-logins.json", "secret_key"):  # owner-only: umask 077
+            assert (data_dir / private).stat().st_mode & 0o077 == 0, private
 
         password = json.loads((data_dir / "demo-logins.json").read_text())["alice"]
         cookies = http.cookiejar.CookieJar()

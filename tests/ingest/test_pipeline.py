@@ -1,5 +1,6 @@
 """A capture job from file to ledger record, review card or failure, run in-process."""
 
+import hashlib
 import zipfile
 from dataclasses import replace
 from datetime import timedelta
@@ -75,7 +76,34 @@ def test_the_original_is_kept_under_its_hash_and_read_only(buyer):
     stored = batch.jobs.get().stored_file
     path = storage.blob_path(stored.sha256)
     assert path.read_bytes() == data
-    assert path.stat().st_mode & 0o222 == 0
+    assert path.stat().st_mode & 0o777 == 0o400  # read-only, and for the owner only
+    for directory in (path.parent, path.parent.parent, path.parent.parent.parent):
+        assert directory.stat().st_mode & 0o777 == 0o700, directory
+
+
+def test_an_altered_stored_copy_is_replaced_by_the_reuploads_good_bytes(buyer, caplog):
+    data = einvoices.digital_invoice_xml()
+    sha256 = storage.store_blob(data)
+    path = storage.blob_path(sha256)
+    altered = bytearray(data)
+    altered[-20] ^= 0x01  # same size, one bit flipped
+    path.chmod(0o600)
+    path.write_bytes(bytes(altered))
+
+    receive(buyer, ("again.xml", data))
+
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name == sha256
+    assert path.stat().st_mode & 0o777 == 0o400
+    assert [record.levelname for record in caplog.records if sha256 in record.getMessage()] == ["WARNING"]
+    assert not list(path.parent.glob(".incoming-*"))
+
+
+def test_an_intact_stored_copy_is_kept_as_it_is(buyer):
+    data = einvoices.digital_invoice_xml()
+    path = storage.blob_path(storage.store_blob(data))
+    before = path.stat().st_ino
+    storage.store_blob(data)
+    assert path.stat().st_ino == before  # not rewritten
 
 
 def test_the_same_bytes_twice_are_one_file_and_the_second_job_a_duplicate(buyer):

@@ -175,3 +175,22 @@ def test_sealing_round_trips_and_a_changed_byte_is_caught(tmp_path):
     assert not (tmp_path / "again").exists()
     with pytest.raises(SealError, match="32 bytes"):
         key_from_text("short")
+
+
+@pytest.mark.parametrize("key", ["", KEY])
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_and_the_originals_are_readable_by_their_owner_only(settings, backup_dir, key):
+    settings.BACKUP_KEY = key
+    _company, originals = books(20)
+    snapshot = create_snapshot()
+    backup_files = [path for path in backup_dir.rglob("*") if path.is_file()]
+    assert {path.name for path in backup_files} >= {"manifest.json", snapshot.manifest["database"]["file"]}
+    assert len(backup_files) == 2 + len(originals)
+    for path in backup_files:
+        assert path.stat().st_mode & 0o077 == 0, path
+    for directory in [backup_dir, *(path for path in backup_dir.rglob("*") if path.is_dir())]:
+        assert directory.stat().st_mode & 0o777 == 0o700, directory
+    for original in originals:
+        path = storage.blob_path(original.sha256)
+        assert path.stat().st_mode & 0o777 == 0o400, path
+        assert path.parent.stat().st_mode & 0o777 == 0o700, path.parent
