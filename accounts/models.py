@@ -13,6 +13,14 @@ MAX_SYNC_LAG_DAYS = 60
 class User(AbstractUser):
     """A person who logs in. Custom from the first migration, so fields can be added later."""
 
+    def save(self, *args, **kwargs):
+        # Every way of setting a password (the password page, a reset, the admin, a command, a service)
+        # ends in set_password() then save(): here all of them end the API tokens issued before it.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.auth_token_set.all().delete()
+
 
 class Company(models.Model):
     """A taxpayer whose books are kept here."""
@@ -98,3 +106,20 @@ class Membership(CompanyOwned):
 
     def allows(self, perm: Perm) -> bool:
         return role_allows(self.role, perm)
+
+
+class TokenInfo(models.Model):
+    """What the owner of an API token knows of it: its name and when a program last used it."""
+
+    token = models.OneToOneField(
+        "knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="info"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return self.name

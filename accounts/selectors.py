@@ -35,4 +35,4 @@ def user_get_by_username(*, username: str) -> User | None:
 
 
 def token_list(*, user: User) -> QuerySet[AuthToken]:
-    return AuthToken.objects.filter(user=user).order_by("-created")
+    return AuthToken.objects.filter(user=user).select_related("info").order_by("-created")

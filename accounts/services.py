@@ -3,16 +3,18 @@
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from accounts import selectors
-from accounts.models import MAX_SYNC_LAG_DAYS, Company, Membership, User
+from accounts.models import MAX_SYNC_LAG_DAYS, Company, Membership, TokenInfo, User
 from accounts.roles import Role
 from accounts.tin import clean_company_tin
 from invoices.fapiao import normalize_id
@@ -215,11 +217,38 @@ def _validate_password(password: str, user: User) -> None:
         raise ValidationError({"password": exc.error_list}) from None
 
 
-def token_create(*, user: User) -> tuple[AuthToken, str]:
-    """A new API token; the returned key is shown once and only its digest is stored."""
+TOKEN_NAME_MAX = TokenInfo._meta.get_field("name").max_length
+TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
+"""A token's last use is written at most this often, not on every request."""
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str) -> tuple[AuthToken, str]:
+    """A new named API token; the returned key is shown once and only its digest is stored."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise field_error(
+            "name", _("Give the token a name: the program or purpose it is for."), "token_name_missing"
+        )
+    if len(name) > TOKEN_NAME_MAX:
+        raise field_error(
+            "name",
+            _("A token name has at most %(limit)d characters."),
+            "token_name_long",
+            {"limit": TOKEN_NAME_MAX},
+        )
     token, key = AuthToken.objects.create(user=user)
-    log.info("API token %s created for %s", token.token_key, user)
+    TokenInfo.objects.create(token=token, name=name)
+    log.info("API token %s (%s) created for %s", token.token_key, name, user)
     return token, key
+
+
+def token_record_use(*, token: AuthToken) -> None:
+    """Note that a program just authenticated with the token; one write a minute at most."""
+    now = timezone.now()
+    TokenInfo.objects.filter(token=token).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_USE_RECORDED_EVERY)
+    ).update(last_used_at=now)
 
 
 def token_revoke(*, user: User, token_key: str) -> bool:

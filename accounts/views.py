@@ -143,13 +143,27 @@ def member_remove(request, membership_id: int):
 
 @login_required
 def tokens(request):
-    new_key = None
+    new_key = name_error = None
+    name = ""
     if request.method == "POST":
-        _token, new_key = services.token_create(user=request.user)
+        name = request.POST.get("name", "")
+        try:
+            _token, new_key = services.token_create(user=request.user, name=name)
+        except ValidationError as error:
+            name_error = error.messages[0]
+        else:
+            name = ""
     return render(
         request,
         "accounts/tokens.html",
-        {"tokens": selectors.token_list(user=request.user), "new_key": new_key},
+        {
+            "tokens": selectors.token_list(user=request.user),
+            "new_key": new_key,
+            "name": name,
+            "name_error": name_error,
+            "name_max": services.TOKEN_NAME_MAX,
+        },
+        status=400 if name_error else 200,
     )
 
 

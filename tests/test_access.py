@@ -218,7 +218,7 @@ def test_every_url_is_in_the_table():
 
 @pytest.fixture
 def world(alice, bob, charlie, company_a):
-    token, _key = token_create(user=alice)
+    token, _key = token_create(user=alice, name="ledger sync")
     invoice = make_invoice(company_a, bob)
     batch = receive_files(
         company=company_a, by=alice, channel="browser", uploads=[Upload("a.xml", digital_invoice_xml())]

@@ -115,7 +115,7 @@ def company_ids(company) -> dict[type, list[int]]:
 
 
 def token_headers(user) -> dict[str, str]:
-    _token, key = token_create(user=user)
+    _token, key = token_create(user=user, name="ledger sync")
     return {"Authorization": f"Token {key}"}
 
 

@@ -108,7 +108,7 @@ def test_charlie_cannot_read_or_change_company_a_members(alice, bob, charlie, co
 
 
 def test_a_token_authenticates_and_a_revoked_one_does_not(alice, company_a):
-    token, key = token_create(user=alice)
+    token, key = token_create(user=alice, name="ledger sync")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/company/").json()["tin"] == TIN_A

@@ -182,7 +182,7 @@ def test_settings_reject_a_tin_that_is_not_one(alice, company_a, browser_as):
 
 def test_a_user_creates_and_revokes_an_api_token(alice, browser_as):
     client = browser_as(alice)
-    created = client.post(reverse("tokens"))
+    created = client.post(reverse("tokens"), {"name": "ERP export"})
     key = created.context["new_key"]
     assert key.startswith("fd_") and key in created.text
     listed = client.get(reverse("tokens"))
@@ -193,7 +193,7 @@ def test_a_user_creates_and_revokes_an_api_token(alice, browser_as):
 
 
 def test_a_user_cannot_revoke_someone_elses_token(alice, charlie, browser_as):
-    browser_as(alice).post(reverse("tokens"))
+    browser_as(alice).post(reverse("tokens"), {"name": "ERP export"})
     token_key = browser_as(alice).get(reverse("tokens")).context["tokens"][0].token_key
     assert browser_as(charlie).post(reverse("token_revoke", args=[token_key])).status_code == 404
     assert browser_as(alice).get(reverse("tokens")).context["tokens"]

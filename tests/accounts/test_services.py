@@ -135,8 +135,8 @@ def test_an_admin_can_step_down_once_there_is_another(company_a, alice, bob):
 
 
 def test_a_revoked_token_is_gone_and_another_users_token_is_untouched(alice, bob):
-    alice_token, _key = services.token_create(user=alice)
-    bob_token, _key = services.token_create(user=bob)
+    alice_token, _key = services.token_create(user=alice, name="ledger sync")
+    bob_token, _key = services.token_create(user=bob, name="ledger sync")
     assert not services.token_revoke(user=alice, token_key=bob_token.token_key)
     assert services.token_revoke(user=alice, token_key=alice_token.token_key)
     assert not services.token_revoke(user=alice, token_key=alice_token.token_key)
