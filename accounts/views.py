@@ -1,14 +1,17 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from accounts import selectors, services
 from accounts.forms import CompanySettingsForm, MemberAddForm, MemberRoleForm, add_service_errors
+from accounts.redirects import bad_parameter, local_target, redirect_next, row_id
 from accounts.roles import PERM_LABELS, Perm, Role
 from accounts.tenancy import company_view, switch_company
 from accounts.tin import tin_message
@@ -31,18 +34,31 @@ def home(request):
 @require_POST
 @login_required
 def company_switch(request):
-    try:
-        company_id = int(request.POST.get("company", ""))
-    except ValueError:
-        raise Http404 from None
+    company_id = row_id(request.POST.get("company"))
+    if company_id is None:
+        return bad_parameter(request, _("Choose a company from the list."))
     membership = switch_company(request, company_id)
     if membership is None:
         raise Http404
     messages.success(request, _("Now working on %(name)s.") % {"name": membership.company.name})
-    follow = request.POST.get("next", "")
-    if follow and url_has_allowed_host_and_scheme(follow, allowed_hosts={request.get_host()}):
-        return redirect(follow)
-    return redirect("home")
+    return redirect_next(request, "home")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, sending on only to a `next` that is a path of this site."""
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        field = self.redirect_field_name
+        return local_target(self.request, self.request.POST.get(field, self.request.GET.get(field))) or ""
+
+
+def language_switch(request):
+    """Django's switch of language, sending on only to a `next` that is a path of this site."""
+    request.POST = request.POST.copy()
+    request.POST["next"] = local_target(request, request.POST.get("next")) or reverse("home")
+    return set_language(request)
 
 
 @company_view(Perm.COMPANY_SETTINGS)

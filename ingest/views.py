@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_errors
+from accounts.redirects import redirect_next
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from ingest import selectors, services
@@ -169,7 +170,7 @@ def capture_job_retry(request, pk: int):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The file is being read again."))
-    return redirect(request.POST.get("next") or "capture_failed")
+    return redirect_next(request, "capture_failed")
 
 
 @company_view(Perm.LEDGER_VIEW)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.redirects import bad_parameter, row_id
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from ingest.selectors import original_pages
@@ -200,7 +201,9 @@ def invoice_status(request, pk: int):
 @company_view(Perm.LEDGER_EDIT)
 def invoice_bulk_deduction(request):
     form = BulkDeductionForm(request.POST)
-    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    ids = [row_id(value) for value in request.POST.getlist("ids")]
+    if None in ids:
+        return bad_parameter(request, _("A selected invoice was not given as a number."))
     if not ids:
         messages.error(request, _("Select the invoices first."))
     elif form.is_valid():

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.redirects import MAX_ROW_ID
 from reconcile.decisions import ACTIONS, fitting_action, possible_actions
 from reconcile.messages import ACTION_LABELS, CATEGORY_LABELS, as_of_problem
 from reconcile.models import Discrepancy
@@ -49,7 +50,9 @@ class DecisionForm(forms.Form):
         label=_("Decision"), choices=[(action, ACTION_LABELS[action]) for action in ACTIONS]
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
-    counterpart = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    counterpart = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ROW_ID, widget=forms.HiddenInput
+    )
 
     @classmethod
     def for_case(cls, discrepancy: Discrepancy, *, can_link: bool) -> "DecisionForm":

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_errors
+from accounts.redirects import bad_parameter, redirect_next, row_id
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from reconcile import decisions, selectors, services
@@ -150,20 +151,27 @@ def reconcile_discrepancy(request, pk: int):
 @company_view(Perm.DISCREPANCY_RESOLVE)
 def reconcile_decide(request):
     form = DecisionForm(request.POST)
-    back = request.POST.get("next") or "reconcile"
     if not form.is_valid():
         messages.error(request, _("Choose an action."))
-        return redirect(back)
-    run_id = request.POST.get("run")
-    queryset = selectors.discrepancy_queryset(company=request.company)
-    if request.POST.get("scope") == "filter" and run_id:
-        run = selectors.run_get(company=request.company, pk=int(run_id))
-        chosen = list(
-            DiscrepancyFilter(request.POST, queryset=run.discrepancies.all()).qs.filter(state="open")
-        )
-    else:
-        ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+        return redirect_next(request, "reconcile")
+    scope = request.POST.get("scope") or "selected"
+    if scope == "filter":
+        run_id = row_id(request.POST.get("run"))
+        if run_id is None:
+            return bad_parameter(request, _("The reconciliation run was not given as a number."))
+        run = selectors.run_get(company=request.company, pk=run_id)
+        listing = DiscrepancyFilter(request.POST, queryset=run.discrepancies.all())
+        if not listing.is_valid():
+            return bad_parameter(request, _("The filter holds a value the list does not offer."))
+        chosen = list(listing.qs.filter(state="open"))
+    elif scope == "selected":
+        ids = [row_id(value) for value in request.POST.getlist("ids")]
+        if None in ids:
+            return bad_parameter(request, _("A selected discrepancy was not given as a number."))
+        queryset = selectors.discrepancy_queryset(company=request.company)
         chosen = list(queryset.filter(pk__in=ids))
+    else:
+        return bad_parameter(request, _("Choose the selected discrepancies or all matching the filter."))
     counterpart = None
     if form.cleaned_data.get("counterpart"):
         counterpart = selectors.discrepancy_get(company=request.company, pk=form.cleaned_data["counterpart"])
@@ -178,12 +186,12 @@ def reconcile_decide(request):
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(back)
+        return redirect_next(request, "reconcile")
     if outcome.done:
         messages.success(request, _("%(count)d decided.") % {"count": len(outcome.done)})
     for discrepancy, problem in outcome.refused[:20]:
         messages.warning(request, f"{discrepancy.identity}: {problem}")
-    return redirect(back)
+    return redirect_next(request, "reconcile")
 
 
 @company_view(Perm.RECONCILE)
