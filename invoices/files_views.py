@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import add_service_errors
+from accounts.redirects import bad_parameter, row_id
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from invoices import selectors
@@ -39,7 +40,9 @@ def _download(data: bytes, file_format: str, company) -> HttpResponse:
 def invoice_export(request, file_format: str):
     """GET: the filtered list; POST: the invoices ticked in the list."""
     if request.method == "POST":
-        ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+        ids = [row_id(value) for value in request.POST.getlist("ids")]
+        if None in ids:
+            return bad_parameter(request, _("A selected invoice was not given as a number."))
         queryset = selectors.invoice_queryset(company=request.company).filter(pk__in=ids)
     else:
         queryset = filtered(request).qs

@@ -199,6 +199,13 @@ def test_a_malformed_bulk_deduction_is_refused_with_a_message(ids, world, alice)
     assert_refused(response, "A selected invoice was not given as a number.")
 
 
+@pytest.mark.parametrize("ids", ["²", "99999999999999999999", "abc"])
+def test_a_malformed_export_of_ticked_invoices_is_refused_with_a_message(ids, world, alice):
+    url = reverse("invoice_export", kwargs={"file_format": "xlsx"})
+    response = as_user(alice, "en").post(url, {"ids": ids})
+    assert_refused(response, "A selected invoice was not given as a number.")
+
+
 @pytest.mark.parametrize(
     "fields",
     [
