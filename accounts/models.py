@@ -116,6 +116,9 @@ class TokenInfo(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    read_only = models.BooleanField(
+        _("read only"), default=False, help_text=_("A read-only token can read but change nothing.")
+    )
 
     class Meta:
         verbose_name = _("API token")

@@ -223,7 +223,7 @@ TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str) -> tuple[AuthToken, str]:
+def token_create(*, user: User, name: str, read_only: bool = False) -> tuple[AuthToken, str]:
     """A new named API token; the returned key is shown once and only its digest is stored."""
     name = " ".join((name or "").split())
     if not name:
@@ -238,8 +238,8 @@ def token_create(*, user: User, name: str) -> tuple[AuthToken, str]:
             {"limit": TOKEN_NAME_MAX},
         )
     token, key = AuthToken.objects.create(user=user)
-    TokenInfo.objects.create(token=token, name=name)
-    log.info("API token %s (%s) created for %s", token.token_key, name, user)
+    TokenInfo.objects.create(token=token, name=name, read_only=read_only)
+    log.info("API token %s (%s, read only %s) created for %s", token.token_key, name, read_only, user)
     return token, key
 
 

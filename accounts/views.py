@@ -164,7 +164,9 @@ def tokens(request):
     if request.method == "POST":
         name = request.POST.get("name", "")
         try:
-            _token, new_key = services.token_create(user=request.user, name=name)
+            _token, new_key = services.token_create(
+                user=request.user, name=name, read_only=request.POST.get("read_only") == "on"
+            )
         except ValidationError as error:
             name_error = error.messages[0]
         else:

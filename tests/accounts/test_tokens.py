@@ -153,3 +153,27 @@ def test_revoking_needs_a_post_with_the_csrf_token(alice, alice_key):
     assert client.get(reverse("token_revoke", args=[key])).status_code == 405
     assert client.post(reverse("token_revoke", args=[key])).status_code == 403
     assert api_status(alice_key) == 200
+
+
+def test_a_read_only_token_reads_and_changes_nothing(alice, company_a, browser_as):
+    created = browser_as(alice).post(reverse("tokens"), {"name": "报表读取", "read_only": "on"})
+    key = created.context["new_key"]
+    assert selectors.token_list(user=alice).get().info.read_only
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_X_COMPANY=company_a.tin)
+    assert client.get("/api/company/").json()["name"] == "甲商贸有限公司"
+    refused = client.patch("/api/company/", {"name": "被改名"}, format="json")
+    assert refused.status_code == 403
+    assert "只读" in refused.text
+    company_a.refresh_from_db()
+    assert company_a.name == "甲商贸有限公司"
+    assert "只读" in browser_as(alice).get(reverse("tokens")).text
+
+
+def test_a_token_for_reading_and_writing_changes(alice, company_a):
+    _token, key = services.token_create(user=alice, name="同步")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}", HTTP_X_COMPANY=company_a.tin)
+    assert client.patch("/api/company/", {"name": "甲新名"}, format="json").status_code == 200
+    company_a.refresh_from_db()
+    assert company_a.name == "甲新名"
