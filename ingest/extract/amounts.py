@@ -109,8 +109,11 @@ def _believed(best: _Combination, alternatives: dict[str, str]) -> dict[str, Rea
         confirmed, code = checks[name]
         if reading and not confirmed:
             reading = reading.doubted(code)
-        elif reading and name in alternatives:
-            reading = reading.doubted("ambiguous", values=alternatives[name])
+        elif reading and (name in alternatives or (best.identity and alternatives)):
+            # a sum that holds two ways leaves all three of its readings in doubt
+            reading = reading.doubted(
+                "ambiguous", values=alternatives.get(name) or " · ".join(alternatives.values())
+            )
         chosen[name] = reading
     if chosen["total"] and not chosen["total"].doubt and not best.identity:
         _with_derived(chosen, Decimal(best.total.value))

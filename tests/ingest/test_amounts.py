@@ -65,3 +65,13 @@ def test_any_text_reads_as_no_words_or_as_whole_readings(text):
             meant == seen or meant in LOOKALIKES.get(seen, "")
             for seen, meant in zip(read, numerals, strict=True)
         )
+
+
+def test_readings_that_add_up_two_ways_leave_every_amount_in_doubt():
+    zero, cent = Reading("0.00", 0.99, 1.0), Reading("0.01", 0.99, 1.0)
+    chosen = choose_amounts([zero], [zero, cent], [zero, cent], None)
+    assert {name: reading.doubt.code for name, reading in chosen.items()} == {
+        "amount": "ambiguous",
+        "tax": "ambiguous",
+        "total": "ambiguous",
+    }
