@@ -22,12 +22,13 @@ from tests.conftest import TIN_A
 from tests.fixtures.clerk_ledger import clerk_ledger
 from tests.fixtures.einvoices import digital_invoice_xml
 from tests.fixtures.invoices import SUPPLIER_NAME, make_invoice
+from tests.pages import visible_text
 
 
 def readable(content: bytes) -> str:
-    """The text of a page, or of every part of a workbook (a zip of XML)."""
+    """The text of a page (without its CSRF token values), or of every part of a workbook."""
     if not content.startswith(b"PK"):
-        return content.decode()
+        return visible_text(content.decode())
     with zipfile.ZipFile(io.BytesIO(content)) as workbook:
         return "".join(workbook.read(name).decode() for name in workbook.namelist())
 
