@@ -44,7 +44,7 @@ from ingest.extract.xml_einvoice import extract_xml
 from tests.fixtures import einvoices, invoice_images, invoice_pdfs
 
 SAMPLES = ROOT.parent / "shared" / "fapiao" / "samples"
-# What a QR code carries (RULES.md §5): 数电 codes the tax-inclusive total, legacy ones the amount.
+# What a QR code carries (docs/fapiao-rules.md §QR): 数电 codes the tax-inclusive total, legacy ones the amount.
 DIGITAL_QR_FIELDS = ("number", "issue_date", "total")
 LEGACY_QR_FIELDS = ("code", "number", "issue_date", "check_code", "amount")
 

@@ -1,14 +1,15 @@
 """Fapiao rules, pure Python (no Django).
 
-Implements RULES.md:
+Implements docs/fapiao-rules.md:
 
-- §1 identifier formats and normalisation, including the loose legacy taxpayer-ID formats;
-- §2 统一社会信用代码 (GB 32100-2015: alphabet, layout and check character);
-- §3 发票代码 -> 查验 type code and region, a port of the official 查验 JS;
-- §4 the parts of a 20-digit 数电发票号码 and its region check against the seller;
-- §5 the QR payload, and the kind mappings, one table per source;
-- §6 amounts: 大写 <-> Decimal, and amounts as spreadsheets and PDFs print them;
-- §8 the reconciliation identity, and §11 "one character apart" for the match ladder.
+- §Normalisation, §Identifiers: identifier formats and normalisation, including the loose legacy taxpayer-ID
+  formats;
+- §TaxpayerIDs: 统一社会信用代码 (GB 32100-2015: alphabet, layout and check character);
+- §InvoiceCodes: 发票代码 -> 查验 type code and region, a port of the official 查验 JS;
+- §DigitalNumbers: the parts of a 20-digit 数电发票号码 and its region check against the seller;
+- §QR, §Kinds: the QR payload, and the kind mappings, one table per source;
+- §Amounts: 大写 <-> Decimal, and amounts as spreadsheets and PDFs print them;
+- §Identifiers: the reconciliation identity; §Matching: "one character apart" for the match ladder.
 
 A checksum failure is a warning, not a rejection: some early pilot codes fail it and are real.
 Every parser raises FapiaoParseError, and nothing else, for input it cannot read.
@@ -150,7 +151,7 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
-# §1 identifier formats. Inputs are already normalised; isascii() keeps out other scripts' digits.
+# §Identifiers: identifier formats. Inputs are already normalised; isascii() keeps out other scripts' digits.
 
 
 def _is_digits(value: str, *lengths: int) -> bool:
@@ -178,7 +179,7 @@ def is_tax_classification_code(value: str) -> bool:
 
 
 def invoice_identity(code: str, number: str, digital_number: str = "") -> str:
-    """The reconciliation identity (§8): the 数电 number when there is one, else code:number."""
+    """The reconciliation identity (§Identifiers): the 数电 number when there is one, else code:number."""
     if digital_number:
         return digital_number
     if not code and is_digital_number(number):
@@ -186,7 +187,7 @@ def invoice_identity(code: str, number: str, digital_number: str = "") -> str:
     return f"{code}:{number}"
 
 
-# §3 发票代码 -> 查验 type code and region.
+# §InvoiceCodes: 发票代码 -> 查验 type code and region.
 
 _SPECIAL_E_INVOICE_CODES = frozenset({"144031539110", "131001570151", "133011501118", "111001571071"})
 _TYPE_BY_12_DIGIT_TAIL = {
@@ -265,7 +266,7 @@ def region_from_invoice_code(code: str) -> str:
     return region if region in _PLANNED_CITIES else region[:2] + "00"
 
 
-# §5 kinds. One table per source, never shared: the same code means different kinds in different systems.
+# §Kinds: one table per source, never shared: the same code means different kinds in different systems.
 
 _KIND_BY_CODE_TYPE = {
     "01": Kind.SPECIAL,
@@ -409,12 +410,12 @@ def kind_from_bureau_text(text: str) -> Kind | None:
 
 
 def kind_from_qr(type_code: str, invoice_code: str) -> Kind | None:
-    """The kind of a QR payload. The 发票代码 wins when present (§5): a QR of type 10 may carry
+    """The kind of a QR payload. The 发票代码 wins when present (§QR): a QR of type 10 may carry
     a 通行费 code."""
     return kind_from_invoice_code(invoice_code) or _KIND_BY_QR_TYPE.get(type_code)
 
 
-# §4 数电发票号码.
+# §DigitalNumbers: 数电发票号码.
 
 # [likely] for 深圳, 青岛 and 厦门; [unsure] for 大连 and 宁波.
 PLANNED_CITY_DIGITAL_REGIONS: dict[str, str] = {
@@ -458,7 +459,7 @@ def digital_region_matches_tin(number: str, seller_tin: str) -> bool | None:
     return None
 
 
-# §5 QR payload.
+# §QR: the payload.
 
 CENT = Decimal("0.01")
 _QR_AMOUNT_RE = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,2})?")
@@ -601,7 +602,7 @@ def _link_amount(params: dict[str, str], number: str) -> tuple[Decimal, bool]:
     raise FapiaoParseError("the QR link carries no amount (total_amount or fpje)")
 
 
-# §6 大写: Chinese capital numerals <-> Decimal.
+# §Amounts, 大写: Chinese capital numerals <-> Decimal.
 
 _DIGIT_WORDS = "零壹贰叁肆伍陆柒捌玖"
 _NONZERO_DIGITS = {word: value for value, word in enumerate(_DIGIT_WORDS) if value}
@@ -772,5 +773,5 @@ def parse_amount(text: str) -> Decimal:
 
 def one_edit_apart(a: str, b: str) -> bool:
     """Whether two ids differ by one substitution, insertion, deletion or adjacent transposition:
-    the usual typing and OCR slips (§11, §12)."""
+    the usual typing and OCR slips (§Matching)."""
     return OSA.distance(a, b) == 1

@@ -1,5 +1,5 @@
-"""The ledger as a spreadsheet: the columns of the bureau's 发票基础信息 export (RULES.md §8) plus
-方向, and how a row becomes an invoice's values. Pure: no Django.
+"""The ledger as a spreadsheet: the columns of the bureau's 发票基础信息 export (docs/fapiao-rules.md §Ledger)
+plus 方向, and how a row becomes an invoice's values. Pure: no Django.
 
 The same layout is written by the export and read by the import, so a ledger survives a round
 trip; a bureau export itself can be imported too (its extra columns are ignored), and so can a

@@ -11,7 +11,7 @@ DIRECTION_WORDS = {
 }
 # A 票种 that says 数电 but not 专票 or 普票.
 DIGITAL_KIND_WORDS = frozenset({"数电", "数电票", "数电发票", "全电", "全电票", "全电发票", "电子发票"})
-# The 发票来源 of a 数电 invoice (RULES.md §7 invoice_source_fply "2").
+# The 发票来源 of a 数电 invoice (docs/fapiao-rules.md §Status: 电子发票服务平台).
 DIGITAL_SOURCES = frozenset({"电子发票服务平台", "2", "数电", "全电"})
 SUMMARY_LABELS = ("合计", "总计", "小计", "累计", "本页合计", "本月合计", "本期合计")
 

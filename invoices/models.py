@@ -54,7 +54,7 @@ class Deduction(models.TextChoices):
 
 
 class NotDeductibleReason(models.TextChoices):
-    """The bureau's 不抵扣原因 (RULES.md §7, bdkyy)."""
+    """The bureau's 不抵扣原因 (docs/fapiao-rules.md §Status, Deduction)."""
 
     NON_TAXABLE = "non_taxable", _("Used for non-taxable items")
     TAX_EXEMPT = "tax_exempt", _("Used for tax-exempt items")

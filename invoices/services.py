@@ -264,7 +264,7 @@ def adopt_red_invoices(company: Company, blues: list[Invoice]) -> list[Change]:
 
 def flush_blue_status(blue: Invoice | None) -> list[Change]:
     """A blue invoice's status follows its red invoices: fully flushed when they cancel its total,
-    partly when they cancel some of it (RULES.md §8)."""
+    partly when they cancel some of it (docs/fapiao-rules.md §Status)."""
     if blue is None or blue.status == Status.VOIDED:
         return []
     reds = list(selectors.live_red_invoices(blue=blue).values_list("identity", "total"))

@@ -1,9 +1,9 @@
 """The tables the ledger and the reconciliation import and export: XLSX, XLS and CSV, pure Python.
 
-Implements RULES.md §1 (identifiers are text; an id that Excel stored as a number has already lost
-digits, so it is reported, never guessed) and §8 (the bureau's exports: headers are matched by their
-Chinese name after trimming, never by position, below any title rows; 购买方名称 or 购方名称; the `*`
-the 勾选 export puts on flagged columns).
+Implements docs/fapiao-rules.md §Normalisation (identifiers are text; an id that Excel stored as a number has
+already lost digits, so it is reported, never guessed) and §BureauExports (the bureau's exports: headers are
+matched by their Chinese name after trimming, never by position, below any title rows; 购买方名称 or 购方名称;
+the `*` the 勾选 export puts on flagged columns).
 
 Reading uses python-calamine (about ten times faster than openpyxl's reader), writing openpyxl in
 write-only mode, CSV the standard library. The format is sniffed from the bytes, never the file name.

@@ -1,11 +1,11 @@
 """The fapiao rules as findings a clerk can act on, pure Python (no Django).
 
-Implements RULES.md §6 (header identity, header = Σ lines, line tax, cumulative line-tax error,
-quantity × price, the rate whitelist by 开票日期, 免税/不征税 lines, 大写 vs 小写, decimal-shift
-plausibility, QR vs text), the identifier rules of §1-§5 (formats per kind, the kind a 发票代码
-implies, the year and region of a 数电 number, taxpayer IDs) and the sign rule of §6/§7 (是否正数发票:
-a red invoice is all ≤ 0). It also names the first reason of §12 why an invoice is missing from the
-bureau's data: the buyer's TIN on a purchase invoice is not the company's.
+Implements docs/fapiao-rules.md §Amounts (header identity, header = Σ lines, line tax, cumulative line-tax
+error, quantity × price, the rate whitelist by 开票日期, 免税/不征税 lines, 大写 vs 小写, decimal-shift
+plausibility, QR vs text), the identifier rules of §Identifiers to §DigitalNumbers (formats per kind, the kind
+a 发票代码 implies, the year and region of a 数电 number, taxpayer IDs) and the sign rule of §Amounts/§Status
+(是否正数发票: a red invoice is all ≤ 0). It also names the first reason of §Matching why an invoice is
+missing from the bureau's data: the buyer's TIN on a purchase invoice is not the company's.
 
 validate() reports bad data as findings and never raises for it; a kind or direction outside the
 contract is the caller's bug and raises ValueError.
@@ -443,7 +443,7 @@ def _amounts(invoice: InvoiceData) -> dict[str, str]:
     return {"amount": _money(invoice.amount), "tax": _money(invoice.tax), "total": _money(invoice.total)}
 
 
-# §6 header identity and the sign rule
+# §Amounts: header identity and the sign rule
 
 
 def _sign_checks(invoice: InvoiceData) -> Iterator[Finding]:
@@ -461,7 +461,7 @@ def _sign_checks(invoice: InvoiceData) -> Iterator[Finding]:
         yield _finding("blue_invoice_negative", "total", **_amounts(invoice))
 
 
-# §6 lines. Discount lines are negative lines of a blue invoice: they are summed like any other.
+# §Amounts: lines. Discount lines are negative lines of a blue invoice: they are summed like any other.
 
 
 def _line_sum_checks(invoice: InvoiceData) -> Iterator[Finding]:
@@ -576,7 +576,7 @@ def _cumulative_tax_check(invoice: InvoiceData) -> Iterator[Finding]:
         )
 
 
-# §6 大写 vs 小写
+# §Amounts: 大写 vs 小写
 
 
 def _words_check(invoice: InvoiceData) -> Iterator[Finding]:
@@ -597,7 +597,7 @@ def _words_check(invoice: InvoiceData) -> Iterator[Finding]:
         )
 
 
-# §6 decimal-shift plausibility
+# §Amounts: decimal-shift plausibility
 
 
 def _near(amount: Decimal, tax: Decimal, rate: Decimal) -> bool:
@@ -639,7 +639,7 @@ def _header_shift_check(invoice: InvoiceData) -> Iterator[Finding]:
         yield from _shift_check("decimal_shift", invoice.amount, invoice.tax, "tax")
 
 
-# §1-§5 identifiers per kind
+# §Identifiers to §DigitalNumbers: identifiers per kind
 
 
 def _identifier_checks(invoice: InvoiceData, kind: Kind) -> Iterator[Finding]:
@@ -691,7 +691,7 @@ def _legacy_identifier_checks(invoice: InvoiceData, kind: Kind) -> Iterator[Find
         )
 
 
-# §4 the year and region inside a 数电 number
+# §DigitalNumbers: the year and region inside a 数电 number
 
 
 def _digital_number(invoice: InvoiceData) -> str:
@@ -734,7 +734,7 @@ def _tin_region_label(tin: str) -> str:
     return f"{region} {REGION_NAMES[region]}"
 
 
-# §5/§6 QR vs text
+# §QR, §Amounts: QR vs text
 
 
 def _qr_checks(invoice: InvoiceData) -> Iterator[Finding]:
@@ -770,7 +770,7 @@ def _qr_checks(invoice: InvoiceData) -> Iterator[Finding]:
         )
 
 
-# §2 taxpayer IDs and the direction of the invoice (§12)
+# §TaxpayerIDs: taxpayer IDs and the direction of the invoice (§Matching)
 
 
 def _tin_checks(invoice: InvoiceData) -> Iterator[Finding]:

@@ -1,11 +1,11 @@
 """The tax bureau's exports read into InvoiceRecords. Pure: no Django.
 
-Implements RULES.md §8 (the 全量发票查询 发票基础信息 sheet, the line sheet and the 抵扣类勾选 list:
-headers matched by name below any title rows, with the known aliases; identity = 数电发票号码, else
-发票代码:发票号码; red invoices and their blue originals from 是否正数发票 and 备注), §7 (status texts and
-codes) and §1 (identifiers as text: an id Excel stored as a number has lost digits and is reported).
-The title rows above the header may name the 开票日期 range asked for and the export's moment
-(reconcile/export_title.py).
+Implements docs/fapiao-rules.md §BureauExports (the 全量发票查询 发票基础信息 sheet, the line sheet and the
+抵扣类勾选 list: headers matched by name below any title rows, with the known aliases; identity =
+数电发票号码, else 发票代码:发票号码; red invoices and their blue originals from 是否正数发票 and 备注),
+§Status (status texts and codes) and §Normalisation (identifiers as text: an id Excel stored as a number has
+lost digits and is reported). The title rows above the header may name the 开票日期 range asked for and the
+export's moment (reconcile/export_title.py).
 
 The line sheet has one row per invoice line: its rows are grouped by identity in file order and the
 lines' 金额 and 税额 added up; the total is their sum (a line's 价税合计 is not repeated per invoice

@@ -1,6 +1,6 @@
 """The ledger against the bureau's export: which invoices are the same, which differ and why, and
-which one side lacks. Pure: no Django. Implements RULES.md §11 (keys and the match ladder) and §12
-(why an invoice we hold is not in the tax system), with §1 normalisation done by the callers.
+which one side lacks. Pure: no Django. Implements docs/fapiao-rules.md §Matching (keys, the match ladder,
+and why an invoice we hold is not in the tax system), with §Normalisation done by the callers.
 
 One-to-one, greedy and deterministic: records are taken in key order, every pass looks candidates
 up in hash indexes, and a block of candidates larger than BLOCK_CAP is not searched (its records

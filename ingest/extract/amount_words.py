@@ -1,5 +1,5 @@
-"""The 大写 amount (RULES §6) as OCR reads it: characters it mistakes for the numerals and units,
-and no number at all from words it could not read in full. Pure: no Django.
+"""The 大写 amount (docs/fapiao-rules.md §Amounts) as OCR reads it: characters it mistakes for the numerals
+and units, and no number at all from words it could not read in full. Pure: no Django.
 
 The look-alikes are characters that differ from a numeral or unit by a stroke or a radical and that
 an engine trained on everyday text prefers: 圆 comes out as the traditional 圓, the simplified 图 of
@@ -7,8 +7,8 @@ an engine trained on everyday text prefers: 圆 comes out as the traditional 圓
 Traditional forms a real invoice may print (萬, 億, 貳, 參, 陸) are read as the simplified
 numeral. 任 stands for both 仟 and 伍; the grammar of the 大写 (a digit before each unit, units
 falling) leaves only one of them readable. Characters outside this table are not guessed: a 大写
-holding one is unreadable, and an unreadable 大写 gives no number (RULES §6 uses the 大写 to catch
-the slips of the 小写, so a partial value would be a confident wrong one). The one exception is the
+holding one is unreadable, and an unreadable 大写 gives no number (docs/fapiao-rules.md §Amounts uses the 大写
+to catch the slips of the 小写, so a partial value would be a confident wrong one). The one exception is the
 place of the ⊗ mark before the first digit, which OCR reads as anything.
 """
 

@@ -1,5 +1,5 @@
-"""Which readings of an invoice's amounts to believe, by the arithmetic of RULES §6: 金额 + 税额 =
-价税合计, and 大写 = 小写. Pure: no Django.
+"""Which readings of an invoice's amounts to believe, by the arithmetic of docs/fapiao-rules.md §Amounts:
+金额 + 税额 = 价税合计, and 大写 = 小写. Pure: no Django.
 
 OCR may give several readings of each amount (a token without its decimal point is 1130.00 or
 113000; a 大写 with a look-alike may spell more than one number). The combination the arithmetic
@@ -148,7 +148,8 @@ def _with_derived(chosen: dict[str, Reading | None], total: Decimal) -> None:
 
 def _one_misread(chosen: dict[str, Reading | None], total: Decimal, amount: Decimal, tax: Decimal) -> None:
     """金额 + 税额 ≠ a confirmed total: replace the one reading whose replacement (the total less
-    the other) leaves the tax at a legal rate of the amount (§6 plausibility), if only one does."""
+    the other) leaves the tax at a legal rate of the amount (the plausibility check of §Amounts), if only one
+    does."""
     fixes = [
         (name, value)
         for name, value, plausible in (

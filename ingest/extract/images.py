@@ -1,8 +1,8 @@
 """Page images from uploaded scans and PDFs, and their preparation for OCR. Pure: no Django.
 
-These are the pages the QR reader (RULES §5) and OCR (the §1 identifiers and §6 amounts) look at.
-Uploaded files are hostile until decoded: the pixel count is checked from the header before any
-pixel is decoded (decompression bombs), and every decoding failure becomes an ExtractError.
+These are the pages the QR reader (docs/fapiao-rules.md §QR) and OCR (the identifiers of §Identifiers, the
+amounts of §Amounts) look at. Uploaded files are hostile until decoded: the pixel count is checked from the
+header before any pixel is decoded (decompression bombs), and every decoding failure becomes an ExtractError.
 """
 
 import io

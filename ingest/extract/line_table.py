@@ -3,7 +3,7 @@ Pure: no Django.
 
 Each line is read from the right, where its cells are least ambiguous (税额, 税率, 金额), then the
 item name on the left, then the cells between, each under the nearest heading. Amounts are two-place
-Decimal text and a 免税 tax printed as *** is 0 (RULES.md §6).
+Decimal text and a 免税 tax printed as *** is 0 (docs/fapiao-rules.md §Amounts).
 """
 
 import re

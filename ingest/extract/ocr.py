@@ -1,12 +1,12 @@
 """The fields of an invoice page read from the text boxes an OCR engine (ingest/extract/engines.py)
 found, and from where they sit. Pure: no Django.
 
-Reads the RULES §1 identifiers (20-digit 数电 number, 8-digit number, 10/12-digit code, 校验码,
-taxpayer IDs as ingest/extract/tins.py proves them), the 开票日期, the kind from the title (§5
-names), and the §6 amounts: 合计 金额 and 税额, 价税合计（小写） and its 大写 (read as
-ingest/extract/amount_words.py allows; ingest/extract/ocr_amounts.py finds them), between whose
-readings ingest/extract/amounts.py chooses by the arithmetic. A field no check confirms carries a
-doubt for the reviewer. ingest/extract/ocr_text.py normalises the boxes and says where they sit.
+Reads the identifiers of docs/fapiao-rules.md §Identifiers (20-digit 数电 number, 8-digit number, 10/12-digit
+code, 校验码, taxpayer IDs as ingest/extract/tins.py proves them), the 开票日期, the kind from the title
+(§Kinds names), and the amounts of §Amounts: 合计 金额 and 税额, 价税合计（小写） and its 大写 (read as
+ingest/extract/amount_words.py allows; ingest/extract/ocr_amounts.py finds them), between whose readings
+ingest/extract/amounts.py chooses by the arithmetic. A field no check confirms carries a doubt for the
+reviewer. ingest/extract/ocr_text.py normalises the boxes and says where they sit.
 
 Which block a name or TIN belongs to is decided by the nearest 购买方 or 销售方 label to its left:
 数电 invoices print the two blocks side by side, legacy ones one above the other.

@@ -1,6 +1,6 @@
-"""The amounts an invoice page's OCR text gives (RULES §6): 金额 and 税额 on the 合计 row and as the
-sums of the line table's columns, 价税合计（小写）, and the 大写, each with the readings a token may
-be; ingest/extract/amounts.py chooses among them by the arithmetic. Pure: no Django."""
+"""The amounts an invoice page's OCR text gives (docs/fapiao-rules.md §Amounts): 金额 and 税额 on the 合计 row
+and as the sums of the line table's columns, 价税合计（小写）, and the 大写, each with the readings a token
+may be; ingest/extract/amounts.py chooses among them by the arithmetic. Pure: no Django."""
 
 import re
 from decimal import Decimal

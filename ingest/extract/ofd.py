@@ -1,10 +1,10 @@
 """OFD (GB/T 33190) invoice packages read into an Extraction. Pure: no Django.
 
-Implements RULES.md §10: the package is a ZIP, checked before anything is read (no absolute paths or
-`..`, at most 500 members, 50 MB uncompressed in all, no member compressed more than 200 to 1), and
-its sources are read in this order, an earlier source winning each field:
+Implements docs/fapiao-rules.md §OFD: the package is a ZIP, checked before anything is read (no absolute paths
+or `..`, at most 500 members, 50 MB uncompressed in all, no member compressed more than 200 to 1), and its
+sources are read in this order, an earlier source winning each field:
 
-1. `Doc_0/Attachs/*.xml`, the structured invoice, read by xml_einvoice (§9, §10);
+1. `Doc_0/Attachs/*.xml`, the structured invoice, read by xml_einvoice (§XML, §OFD);
 2. `Doc_0/Tags/*.xml`, custom tags whose values are ObjectRefs to the pages' TextObjects;
 3. `OFD.xml` DocInfo/CustomDatas, where 合计金额 is the tax-exclusive amount;
 4. the pages' text, each page drawn over its template, every label paired with the value printed

@@ -1,9 +1,9 @@
 """The fields of an invoice read from where its text sits on one page. Pure: no Django.
 
-Implements, for page text (a PDF's text layer, an OFD's TextObjects), RULES.md §1 (identifier
-formats; labels matched on half-width text, ids and amounts without spaces, names left as printed as
-base.py asks), §5 (the kind, from the 发票代码 when there is one, else from the printed title) and §6
-(amounts as two-place Decimal text; the 大写 kept only when it reads as an amount; a 免税 tax printed
+Implements, for page text (a PDF's text layer, an OFD's TextObjects), docs/fapiao-rules.md §Identifiers
+(identifier formats; labels matched on half-width text, ids and amounts without spaces, names left as printed
+as base.py asks), §Kinds (the kind, from the 发票代码 when there is one, else from the printed title) and
+§Amounts (amounts as two-place Decimal text; the 大写 kept only when it reads as an amount; a 免税 tax printed
 as *** is 0).
 
 Each label (layout.py) takes the value beside it, whatever order the page was drawn in; buyer and

@@ -1,8 +1,8 @@
 """The text layer of a PDF e-invoice, read from where each character sits on the page. Pure: no Django.
 
 pdfium gives each printed character and its box; geometry.py groups them into words and rows and
-page_fields.py reads the invoice's fields and lines from them (RULES.md §1, §5, §6), trusting
-nothing of the order the text was drawn in.
+page_fields.py reads the invoice's fields and lines from them (docs/fapiao-rules.md §Identifiers, §Kinds,
+§Amounts), trusting nothing of the order the text was drawn in.
 
 One invoice per page, unless a page shows no invoice number of its own (a 销货清单, the second page
 of a long line list) or repeats the number of the invoice before it: then it continues that invoice,

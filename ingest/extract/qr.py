@@ -1,4 +1,5 @@
-"""The fapiao QR code: decoding it from a page image, and its fields (RULES §5). Pure: no Django.
+"""The fapiao QR code: decoding it from a page image, and its fields (docs/fapiao-rules.md §QR).
+Pure: no Django.
 
 The payload is read by invoices.fapiao.parse_qr. Its amount is 价税合计 (tax-inclusive) for 数电
 invoices and 合计金额 (tax-exclusive) for legacy ones, so it fills "total" or "amount" accordingly.
@@ -73,7 +74,7 @@ def extract_qr(payload: str) -> Extraction:
 
 
 def _tidied(payload: str) -> str:
-    """Variations seen on real invoices (samples/qr_payloads.txt), put in the §5 form: empty fields
+    """Variations seen on real invoices (samples/qr_payloads.txt), put in the §QR form: empty fields
     written as one space, and the date written 2025-11-08."""
     if "?" in payload:
         return payload

@@ -1,5 +1,6 @@
-"""Taxpayer IDs as OCR reads them (RULES §1, §2): a 统一社会信用代码 repaired only where its check
-character proves the repair, and a doubt on every ID nothing proves. Pure: no Django.
+"""Taxpayer IDs as OCR reads them (docs/fapiao-rules.md §Identifiers, §TaxpayerIDs): a 统一社会信用代码
+repaired only where its check character proves the repair, and a doubt on every ID nothing proves.
+Pure: no Django.
 
 A seal printed over the seller's block (legacy invoices are stamped there with the seller's
 发票专用章) hides characters: OCR then drops a run of them, or reads others in their place. An
@@ -66,7 +67,7 @@ def repair_uscc(code: str) -> tuple[str, float] | None:
     """An 18-character 统一社会信用代码 as OCR read it, repaired where the rules allow: (code, 1.0)
     when it checks as read, (code, REPAIRED) when a letter the alphabet forbids was made its digit
     and it then checks, (code, SWAPPED) when one B/8 or D/0 swapped makes it check, (code, UNPROVEN)
-    when it fits the layout but fails the check (some real pilot codes do, §2), None when it cannot
+    when it fits the layout but fails the check (some real pilot codes do, §TaxpayerIDs), None when it cannot
     be a USCC."""
     forced = _forced(code)
     if forced is None:

@@ -1,15 +1,15 @@
 """Invoice XML read into an Extraction: the 数电 `EInvoice` file and the legacy invoice XML that OFD
 packages attach. Pure: no Django.
 
-Implements RULES.md:
+Implements docs/fapiao-rules.md:
 
-- §9 the 数电 `EInvoice` paths (never the SpecificInformation block of tolls and passenger transport)
+- §XML: the 数电 `EInvoice` paths (never the SpecificInformation block of tolls and passenger transport)
   and the parser settings: no DTD, no entities, no external references, a 2 MB cap;
-- §10 step 1, the XML an OFD package attaches, in the layouts the public samples show: the legacy
+- §OFD, step 1: the XML an OFD package attaches, in the layouts the public samples show: the legacy
   `eInvoice` (namespace edrm.org.cn e-invoice/2019) and the Ministry of Finance XBRL instances
   (`inv:` ordinary invoices, `rai:` railway e-tickets);
-- §1 the normal forms of ids, dates and amounts, §5 kinds (one table per source, from invoices.fapiao),
-  §6 amounts in Decimal, with the `***` of a 免税 line read as a zero tax.
+- §Normalisation: the normal forms of ids, dates and amounts; §Kinds: kinds (one table per source, from
+  invoices.fapiao), §Amounts: amounts in Decimal, with the `***` of a 免税 line read as a zero tax.
 
 Elements are matched by local name, so a producer's namespace prefix never matters. The helpers that
 read fields by path and put them in their normal form are shared with ofd.py.
@@ -39,7 +39,7 @@ from invoices.fapiao import (
 MAX_XML_BYTES = 2 * 1024 * 1024
 ID_FIELDS = ("code", "number", "digital_number", "check_code", "seller_tin", "buyer_tin")
 AMOUNT_FIELDS = ("amount", "tax", "total")
-ZERO_TAX_MARK = "***"  # §6: 免税 and 不征税 lines print the tax as ***
+ZERO_TAX_MARK = "***"  # §Amounts: 免税 and 不征税 lines print the tax as ***
 
 TextOf = Callable[[Element], str]
 FieldPaths = tuple[tuple[str, str], ...]  # (field, path); a field named again is a fallback path
@@ -160,7 +160,7 @@ def extract_xml(data: bytes) -> Extraction:
 
 
 def parse_xml(data: bytes) -> Element:
-    """Untrusted XML parsed with no DTD, no entities and no external references (§9)."""
+    """Untrusted XML parsed with no DTD, no entities and no external references (§XML)."""
     try:
         return fromstring(_as_utf8(data), forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:

@@ -24,7 +24,8 @@ from tests.ingest.test_pipeline import run_all
 SELLER_NAME = "天津嘉禾供应链有限公司"
 SELLER_TIN = "92120116MABYUJBEX9"
 SEALED = "92120116MABYEX9"  # SELLER_TIN with UJB lost under a seal
-PILOT_TIN = "91350100M0001TGQXM"  # a real early code that fails its check character (RULES §2)
+# A real early code that fails its check character (docs/fapiao-rules.md §TaxpayerIDs).
+PILOT_TIN = "91350100M0001TGQXM"
 SUMMED = ("¥7682.44", "¥998.72", "¥8681.16", WORDS_MISREAD)
 UNSUMMED = ("¥7682.44", "¥99.72", "¥8881.16", WORDS_MISREAD)
 

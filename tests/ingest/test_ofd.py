@@ -1,6 +1,6 @@
 """extract_ofd: the public OFD samples against truth.json (whole, and with their sources taken away
-one by one), generated packages in the three styles of RULES.md §10 read back exactly, and hostile
-packages refused with the right code."""
+one by one), generated packages in the three styles of docs/fapiao-rules.md §OFD read back exactly, and
+hostile packages refused with the right code."""
 
 import contextlib
 import io

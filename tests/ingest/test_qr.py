@@ -1,4 +1,4 @@
-"""The fapiao QR code: decoded from real and generated pages, and its fields (RULES §5)."""
+"""The fapiao QR code: decoded from real and generated pages, and its fields (docs/fapiao-rules.md §QR)."""
 
 import json
 import time
@@ -59,7 +59,7 @@ def test_its_fields_agree_with_the_verified_samples(source):
 
     for name in ("number", "issue_date", "code", "check_code"):
         assert fields.get(name) == truth.get(name)
-    # §5: a 数电 QR carries 价税合计, a legacy one 合计金额 (tax-exclusive), never both.
+    # §QR: a 数电 QR carries 价税合计, a legacy one 合计金额 (tax-exclusive), never both.
     carried, other = ("total", "amount") if len(truth["number"]) == 20 else ("amount", "total")
     assert fields[carried] == truth[carried]
     assert other not in fields

@@ -146,7 +146,7 @@ def test_normalising_twice_changes_nothing(raw):
     assert normalize_id(once) == once
 
 
-# §1 identifier formats
+# §Identifiers: identifier formats
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_it_builds_the_reconciliation_identity(code, number, digital_number, ide
     assert invoice_identity(code, number, digital_number) == identity
 
 
-# §3 发票代码 -> type and region
+# §InvoiceCodes: 发票代码 -> type and region
 
 
 @pytest.mark.parametrize(
@@ -240,7 +240,7 @@ def test_the_region_table_names_every_province_and_planned_city():
     assert set(PLANNED_CITY_DIGITAL_REGIONS.values()) < set(REGION_NAMES)
 
 
-# §5 kinds, one table per source
+# §Kinds: one table per source
 
 
 @pytest.mark.parametrize(
@@ -366,7 +366,7 @@ def test_every_kind_has_a_chinese_and_an_english_label():
     assert all(chinese and english.isascii() for chinese, english in KIND_LABELS.values())
 
 
-# §4 数电发票号码
+# §DigitalNumbers: 数电发票号码
 
 
 def test_it_splits_a_digital_number():
@@ -403,7 +403,7 @@ def test_it_checks_the_digital_region_against_the_seller(number, seller_tin, mat
     assert digital_region_matches_tin(number, seller_tin) is matches
 
 
-# §5 QR payload
+# §QR: the payload
 
 
 @pytest.mark.parametrize(
@@ -498,7 +498,7 @@ def test_it_rejects_an_unreadable_qr_with_a_reason(payload, reason):
         parse_qr(payload)
 
 
-# §6 大写
+# §Amounts: 大写
 
 
 RULES_WORD_EXAMPLES = [
@@ -668,7 +668,7 @@ def test_it_rejects_what_is_not_an_amount(text):
         parse_amount(text)
 
 
-# §11 one edit apart
+# §Matching: one edit apart
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""Reading the bureau's exports (reconcile/importers.py, RULES.md §8): every layout, format and encoding,
-and every way a file can be wrong, each refused or reported with its reason and nothing else lost.
+"""Reading the bureau's exports (reconcile/importers.py, docs/fapiao-rules.md §BureauExports): every layout,
+format and encoding, and every way a file can be wrong, each refused or reported with its reason and nothing
+else lost.
 
 The cell-level reading (ids, dates, amounts, sniffing) is tested on read_table in
 tests/invoices/test_spreadsheets.py; here each case is the bureau's own file going through the reader."""
