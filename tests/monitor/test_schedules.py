@@ -1,8 +1,10 @@
 """Every periodic job leaves a record; one that did not run when due is an anomaly until it does."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import pairwise
 
 import pytest
+from celery.schedules import crontab
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,10 +21,43 @@ def ran(name: str, ago: timedelta) -> None:
     CheckRun.objects.create(name=name, started_at=moment, finished_at=moment, outcome="ok")
 
 
+def run_times(schedule, start: datetime, days: int) -> list[datetime]:
+    """When beat starts the task in the `days` after `start`: the interval's ticks, or each minute
+    the crontab matches (its day of week counted from Sunday = 0, as cron and Celery do)."""
+    if isinstance(schedule, (int, float)):
+        return [start + timedelta(seconds=schedule * tick) for tick in range(int(days * 86400 / schedule))]
+    minutes = (start + timedelta(minutes=step) for step in range(days * 24 * 60))
+    return [
+        moment
+        for moment in minutes
+        if moment.minute in schedule.minute
+        and moment.hour in schedule.hour
+        and moment.isoweekday() % 7 in schedule.day_of_week
+        and moment.day in schedule.day_of_month
+        and moment.month in schedule.month_of_year
+    ]
+
+
+def shortest_period(schedule) -> timedelta:
+    times = run_times(schedule, datetime(2026, 3, 1), days=8)
+    assert len(times) >= 2, schedule
+    return min(later - earlier for earlier, later in pairwise(times))
+
+
+def test_the_periods_are_read_from_the_schedule_as_beat_runs_it():
+    assert shortest_period(300.0) == timedelta(minutes=5)
+    assert shortest_period(crontab(minute=10)) == timedelta(hours=1)
+    assert shortest_period(crontab(hour=2, minute=0)) == timedelta(days=1)
+    assert shortest_period(crontab(hour=2, minute=0, day_of_week="mon,wed")) == timedelta(days=2)
+    assert shortest_period(crontab(hour="2,3", minute=0)) == timedelta(hours=1)
+
+
 def test_every_scheduled_task_expires_before_its_next_run_and_leaves_a_record():
-    for entry in BEAT_SCHEDULE.values():
-        assert entry["task"] in RUN_NAMES
-        assert entry["options"]["expires"] > 0
+    assert BEAT_SCHEDULE
+    for name, entry in BEAT_SCHEDULE.items():
+        assert entry["task"] in RUN_NAMES, name
+        expires = timedelta(seconds=entry["options"]["expires"])
+        assert timedelta(0) < expires < shortest_period(entry["schedule"]), name
 
 
 def test_the_defaults_run_at_the_documented_times():
