@@ -1,7 +1,8 @@
 """The nightly integrity check: the file store re-hashed against what the database refers to
 (monitor/integrity.py), every company's audit chains (invoices and reconciliation decisions)
-verified, and duplicate invoice identities looked for. Each problem becomes an Anomaly; problems
-that went away resolve theirs; the run is kept as a CheckRun."""
+verified, every invoice and its lines compared with the state its audit trail tells
+(invoices/chained_state.py), and duplicate invoice identities looked for. Each problem becomes an
+Anomaly; problems that went away resolve theirs; the run is kept as a CheckRun."""
 
 import time
 from collections import defaultdict
@@ -19,6 +20,7 @@ from invoices.findings import context_for, findings_for, stored
 from invoices.models import Invoice, InvoiceEvent
 from monitor import anomalies
 from monitor.anomalies import Observation
+from monitor.chained_state_check import check_chained_state
 from monitor.checkruns import recorded
 from monitor.integrity import check_store
 from monitor.models import AnomalyEvent, CheckRun, Severity
@@ -44,7 +46,8 @@ class IntegrityResult:
 def run_integrity() -> IntegrityResult:
     with recorded("integrity") as run:
         result = IntegrityResult(run)
-        counts = _files(result) | _trails(result) | _duplicates(result) | _findings(result)
+        counts = _files(result) | _trails(result) | check_chained_state(result.rows)
+        counts |= _duplicates(result) | _findings(result)
         run.counts = {**counts, "problems": len(result.rows)}
         if result.rows:
             run.outcome = CheckRun.Outcome.PROBLEMS

@@ -2,7 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import Direction
+from invoices.history import field_label, shown
+from invoices.models import Direction, InvoiceLine
 from monitor.models import Anomaly
 from reconcile.messages import CATEGORY_LABELS
 
@@ -21,6 +22,8 @@ TITLES = {
     "findings_drift": _("Stored findings no longer match the rules"),
     "invoice_errors": _("Invoices break the fapiao rules"),
     "failed_captures": _("Captured files could not be read"),
+    "trail_mismatch": _("An invoice differs from its audit trail"),
+    "trail_unvouched": _("Invoices the audit trail cannot vouch for"),
 }
 SENTENCES = {
     "sync_delay": _(
@@ -48,7 +51,21 @@ SENTENCES = {
     "job_missed": _(
         "%(task)s was due at %(due)s and did not start: is the scheduler (beat) or the worker down?"
     ),
+    "trail_mismatch": _(
+        "Invoice %(invoice)s was changed in the database behind its audit trail: %(changes)s. Restore "
+        "it from a backup or correct it in the ledger, and find out who changed it."
+    ),
+    "trail_unvouched": _(
+        "%(count)s invoices have no entry event in the audit trail, so it cannot vouch for their "
+        "amounts and lines: %(invoices)s. Were they written into the database directly?"
+    ),
 }
+MORE_MISMATCHES = _(
+    "%(count)s more invoices were changed in the database behind their audit trail: %(invoices)s. "
+    "Restore them from a backup."
+)
+DIFFERENCE_WORDS = _("%(field)s: the trail says %(chained)s, the ledger holds %(stored)s")
+DIFFERENCE_FOUND_WORDS = _("%(field)s: the trail says %(chained)s, event %(seq)s found %(stored)s")
 
 
 def title(anomaly: Anomaly) -> str:
@@ -60,6 +77,11 @@ def sentence(anomaly: Anomaly) -> str:
     if template is None:
         return str(anomaly.details.get("error", ""))  # a backup's failure, as the tool reported it
     details = dict(anomaly.details)
+    if anomaly.kind in ("trail_mismatch", "trail_unvouched"):
+        details["invoices"] = ", ".join(details.get("invoices", ()))
+        if anomaly.kind == "trail_mismatch" and "differences" not in details:
+            template = MORE_MISMATCHES
+        details["changes"] = "; ".join(map(difference_words, details.get("differences", ())))
     if anomaly.kind == "open_discrepancies":
         details["category"] = CATEGORY_LABELS.get(details.get("category"), details.get("category"))
         details["direction"] = dict(Direction.choices).get(details.get("direction"), details.get("direction"))
@@ -67,6 +89,36 @@ def sentence(anomaly: Anomaly) -> str:
         return str(template) % details
     except (KeyError, TypeError, ValueError):
         return str(template)
+
+
+def difference_words(difference: dict) -> str:
+    """One field of an invoice as its audit trail tells it and as the ledger (or a later event) holds it."""
+    template = DIFFERENCE_FOUND_WORDS if "seq" in difference else DIFFERENCE_WORDS
+    values = {
+        "field": _field_words(difference["field"]),
+        "chained": _value_words(difference["chained"]),
+        "stored": _value_words(difference["stored"]),
+        "seq": difference.get("seq"),
+    }
+    return str(template) % values
+
+
+def _field_words(name: str) -> str:
+    """A field's name in words: of the invoice ("amount"), of a line ("lines[2].tax"), a whole line
+    ("lines[3]")."""
+    if not name.startswith("lines["):
+        return str(field_label(name))
+    position, _bracket, line_field = name.removeprefix("lines[").partition("]")
+    if not line_field:
+        return str(_("line %(position)s") % {"position": position})
+    label = InvoiceLine._meta.get_field(line_field.removeprefix(".")).verbose_name
+    return str(_("line %(position)s %(field)s") % {"position": position, "field": label})
+
+
+def _value_words(value) -> str:
+    if isinstance(value, dict):  # a whole line
+        return " ".join(str(value.get(name, "")) for name in ("item_name", "amount", "rate", "tax"))
+    return shown(value)
 
 
 EVENT_WORDS = {
