@@ -152,6 +152,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 DATA_UPLOAD_MAX_NUMBER_FILES = 500
+# Uploads go to temporary files in 64 KiB chunks and are refused once past their view's limit,
+# without reading the rest (config/uploads.py): (largest file, largest request) in bytes.
+FILE_UPLOAD_HANDLERS = ["config.uploads.LimitedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # no upload is kept in memory, however small
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the form fields besides the files
+UPLOAD_LIMITS = {
+    "capture": (50 * 1024 * 1024, 500 * 1024 * 1024),  # invoice files, up to 500 at a time
+    "ledger": (50 * 1024 * 1024, 50 * 1024 * 1024),  # a ledger spreadsheet
+    "bureau": (400 * 1024 * 1024, 400 * 1024 * 1024),  # a year of the bureau's export
+    "other": (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_MEMORY_SIZE),  # pages that take no file
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

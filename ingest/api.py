@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from accounts.api import CompanyAPIView
 from accounts.roles import Perm
 from accounts.services import field_error
+from config.uploads import refused_response
 from ingest import selectors, services
 from ingest.review import extracted_values
 from ingest.serializers import (
@@ -25,17 +26,21 @@ from invoices.serializers import InvoiceDetailSerializer
 class UploadView(CompanyAPIView):
     required_perms = {"POST": Perm.INGEST_UPLOAD}
     parser_classes = [MultiPartParser]
+    upload_limit = "capture"
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
         responses={202: BatchSerializer},
         summary="Upload invoice files (PDF, OFD, XML, images, ZIP); each becomes a capture job; an "
-        "empty or too large file is refused alone, by name",
+        "empty file is refused alone, by name; a file past 50 MB (or 500 MB in all) refuses the upload "
+        "(413) before it is read further",
     )
     def post(self, request):
+        if (refused := refused_response(request, "files")) is not None:
+            return refused
         payload = UploadSerializer(data={"files": request.FILES.getlist("files")})
         payload.is_valid(raise_exception=True)
-        uploads = [services.Upload(file.name, file.read()) for file in payload.validated_data["files"]]
+        uploads = [services.Upload(file.name, file) for file in payload.validated_data["files"]]
         try:
             batch = services.receive_files(
                 company=request.company, by=request.user, channel="api", uploads=uploads

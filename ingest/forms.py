@@ -46,7 +46,7 @@ class UploadForm(forms.Form):
         return files
 
     def uploads(self) -> list[Upload]:
-        return [Upload(name=file.name, data=file.read()) for file in self.cleaned_data["files"]]
+        return [Upload(name=file.name, data=file) for file in self.cleaned_data["files"]]
 
 
 class RejectForm(forms.Form):

@@ -35,10 +35,12 @@ def enqueue(job_ids: list[int]) -> None:
 
 
 def store_file(
-    *, company: Company, by: User | None, name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES
+    *, company: Company, by: User | None, name: str, data: storage.Content, max_bytes: int = MAX_FILE_BYTES
 ) -> tuple[StoredFile, bool]:
-    """Keep the bytes first, then record them. The same bytes again are the same StoredFile."""
-    if len(data) > max_bytes:
+    """Keep the bytes (given, or read a megabyte at a time from a file) first, then record them. The
+    same bytes again are the same StoredFile."""
+    size = storage.content_size(data)
+    if size > max_bytes:
         raise field_error(
             "file",
             _("%(name)s is larger than %(limit)s MB."),
@@ -57,14 +59,18 @@ def store_file(
     return StoredFile.objects.get_or_create(
         company=company,
         sha256=sha256,
-        defaults={"size": len(data), "media": sniff.sniff(data), "name": name[:255], "created_by": by},
+        defaults={"size": size, "media": _media(data), "name": name[:255], "created_by": by},
     )
+
+
+def _media(data: storage.Content) -> str:
+    return sniff.sniff(data) if isinstance(data, bytes) else sniff.sniff_file(data)
 
 
 @dataclass(frozen=True)
 class Upload:
     name: str
-    data: bytes
+    data: storage.Content  # the bytes, or the upload's temporary file
 
 
 def finish_job(job: IngestJob, state: str, code: str = "", **params) -> None:
@@ -156,7 +162,7 @@ def receive_files(*, company: Company, by: User | None, channel: str, uploads: l
     batch = IngestBatch.objects.create(company=company, channel=channel, created_by=by)
     queued, kept = [], 0
     for upload in uploads:
-        if not upload.data:
+        if not storage.content_size(upload.data):
             batch.refused.append({"code": "empty", "params": {"name": upload.name}})
             continue
         try:

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from typing import BinaryIO
 
 PDF, JPEG, PNG, TIFF, XML, OFD, ZIP, UNKNOWN = "pdf", "jpeg", "png", "tiff", "xml", "ofd", "zip", "unknown"
 IMAGES = (JPEG, PNG, TIFF)
@@ -34,9 +35,18 @@ def sniff(data: bytes) -> str:
     return UNKNOWN
 
 
-def _is_ofd(data: bytes) -> bool:
+def sniff_file(file: BinaryIO) -> str:
+    """The same from a file, reading its first bytes (and, for a zip, its directory) only."""
+    file.seek(0)
+    head = file.read(1024)
+    if not head.startswith(b"PK\x03\x04"):
+        return sniff(head)
+    return OFD if _is_ofd(file) else ZIP
+
+
+def _is_ofd(data: bytes | BinaryIO) -> bool:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             # An OFD names its root OFD.xml; one that lost it still has its Doc_0 folder.
             return any(
                 name.lower() == "ofd.xml" or name.lower().startswith("doc_0/") for name in archive.namelist()

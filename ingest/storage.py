@@ -1,13 +1,16 @@
 """The original files, written once and never changed: content-addressed by SHA-256 under
 DATA_DIR/files/ab/cd/<sha256>. A file is written to a temporary name, flushed to disk and only then
 renamed into place, so a crash or a full disk never leaves a half-written original. Originals are
-readable by their owner only (0400, directories 0700): they are a company's invoices."""
+readable by their owner only (0400, directories 0700): they are a company's invoices. An upload is
+hashed and copied from its temporary file a megabyte at a time, never read whole."""
 
 import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 
@@ -17,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 ORIGINAL_MODE = 0o400
 PRIVATE_DIRECTORY_MODE = 0o700
+CHUNK_BYTES = 1024 * 1024
+
+Content = bytes | BinaryIO  # the bytes themselves, or a file (an upload's temporary file) to read them from
 
 
 class StorageFull(OSError):
@@ -43,10 +49,28 @@ def blob_is_intact(sha256: str) -> bool:
     return path.is_file() and file_sha256(path) == sha256
 
 
-def store_blob(data: bytes) -> str:
+def content_size(content: Content) -> int:
+    if isinstance(content, bytes):
+        return len(content)
+    return content.seek(0, os.SEEK_END)
+
+
+def _chunks(content: Content) -> Iterator[bytes]:
+    if isinstance(content, bytes):
+        yield content
+        return
+    content.seek(0)
+    while chunk := content.read(CHUNK_BYTES):
+        yield chunk
+
+
+def store_blob(content: Content) -> str:
     """Keep the bytes (once) and return their SHA-256. A stored copy that no longer hashes to its name
     (altered or damaged on disk) is replaced by these good bytes, and the replacement is logged."""
-    sha256 = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    for chunk in _chunks(content):
+        digest.update(chunk)
+    sha256 = digest.hexdigest()
     path = blob_path(sha256)
     if path.exists():
         if blob_is_intact(sha256):
@@ -56,7 +80,8 @@ def store_blob(data: bytes) -> str:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            for chunk in _chunks(content):
+                file.write(chunk)
             file.flush()
             os.fsync(file.fileno())
         Path(temporary).chmod(ORIGINAL_MODE)

@@ -10,6 +10,7 @@ from accounts.forms import add_service_errors
 from accounts.redirects import redirect_next
 from accounts.roles import Perm
 from accounts.tenancy import company_view
+from config.uploads import refuse_in_form, upload_limit
 from ingest import selectors, services
 from ingest.forms import JobFilterForm, RejectForm, UploadForm
 from ingest.messages import reason_text, refusal_text
@@ -21,10 +22,11 @@ from invoices.drafts import clean_draft
 from invoices.forms import attach_errors
 
 
+@upload_limit("capture")
 @company_view(Perm.INGEST_UPLOAD)
 def capture_home(request):
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not refuse_in_form(request, form, "files") and form.is_valid():
         try:
             batch = services.receive_files(
                 company=request.company, by=request.user, channel="browser", uploads=form.uploads()

@@ -13,13 +13,12 @@ from accounts.forms import add_service_errors
 from accounts.redirects import bad_parameter, row_id
 from accounts.roles import Perm
 from accounts.tenancy import company_view
+from config.uploads import refuse_in_form, upload_limit
 from invoices import selectors
 from invoices.exporting import CONTENT_TYPES, export_ledger
 from invoices.forms import ImportForm
 from invoices.importing import import_ledger
 from invoices.views import filtered
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 def _attachment(data: bytes, file_format: str, name: str, ascii_name: str) -> HttpResponse:
@@ -49,26 +48,25 @@ def invoice_export(request, file_format: str):
     return _download(export_ledger(queryset, file_format), file_format, request.company)
 
 
+@upload_limit("ledger")
 @company_view(Perm.LEDGER_EDIT)
 def invoice_import(request):
+    """A ledger spreadsheet, refused while it streams in once past the limit (config/uploads.py)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not refuse_in_form(request, form, "file") and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            form.add_error("file", _("The file is larger than 50 MB."))
-        else:
-            try:
-                report = import_ledger(
-                    company=request.company,
-                    by=request.user,
-                    data=upload.read(),
-                    direction=form.cleaned_data["direction"],
-                    default_kind=form.cleaned_data["default_kind"],
-                    file_name=upload.name,
-                )
-            except ValidationError as error:
-                add_service_errors(form, error, fallback="file")
+        try:
+            report = import_ledger(
+                company=request.company,
+                by=request.user,
+                data=upload.read(),
+                direction=form.cleaned_data["direction"],
+                default_kind=form.cleaned_data["default_kind"],
+                file_name=upload.name,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, fallback="file")
     return render(request, "invoices/import.html", {"form": form, "report": report})
 
 

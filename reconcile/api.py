@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from accounts.api import CompanyAPIView
 from accounts.roles import Perm
+from config.uploads import refused_response
 from invoices.api import refusal
 from reconcile import decisions, selectors, services
 from reconcile.forms import DiscrepancyFilter
@@ -24,6 +25,7 @@ from reconcile.serializers import (
 class ImportListView(CompanyAPIView):
     required_perms = {"GET": Perm.RECONCILE, "POST": Perm.BUREAU_IMPORT}
     parser_classes = [MultiPartParser]
+    upload_limit = "bureau"
 
     @extend_schema(responses=BureauImportSerializer(many=True), summary="The company's bureau imports")
     def get(self, request):
@@ -37,6 +39,8 @@ class ImportListView(CompanyAPIView):
         summary="Upload a bureau export; it is read in the background and then reconciled",
     )
     def post(self, request):
+        if (refused := refused_response(request, "file")) is not None:
+            return refused
         payload = ImportUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
@@ -45,7 +49,7 @@ class ImportListView(CompanyAPIView):
                 company=request.company,
                 by=request.user,
                 name=upload.name,
-                data=upload.read(),
+                data=upload,
                 direction=payload.validated_data["direction"],
                 as_of=payload.validated_data["as_of"],
             )

@@ -12,6 +12,7 @@ from accounts.forms import add_service_errors
 from accounts.redirects import bad_parameter, redirect_next, row_id
 from accounts.roles import Perm
 from accounts.tenancy import company_view
+from config.uploads import refuse_in_form, upload_limit
 from reconcile import decisions, selectors, services
 from reconcile.explaining import as_text
 from reconcile.exporting import open_discrepancies_xlsx
@@ -23,20 +24,21 @@ from reconcile.presenting import explained, side_by_side
 PAGE_SIZE = 50
 
 
+@upload_limit("bureau")
 @company_view(Perm.RECONCILE)
 def reconcile_home(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not request.membership.allows(Perm.BUREAU_IMPORT):
             return HttpResponse(status=403)
-        if form.is_valid():
+        if not refuse_in_form(request, form, "file") and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
                 bureau_import, created = services.bureau_import_create(
                     company=request.company,
                     by=request.user,
                     name=upload.name,
-                    data=upload.read(),
+                    data=upload,
                     direction=form.cleaned_data["direction"],
                     as_of=form.as_of_moment(),
                 )
