@@ -10,8 +10,8 @@ from accounts.roles import Perm
 from accounts.serializers import (
     CompanySerializer,
     CompanyUpdateSerializer,
-    MemberCreatedSerializer,
-    MemberCreateSerializer,
+    MemberInvitedSerializer,
+    MemberInviteSerializer,
     MemberRoleSerializer,
     MemberSerializer,
     MeSerializer,
@@ -66,16 +66,23 @@ class MemberListView(CompanyAPIView):
         return Response(MemberSerializer(members, many=True).data)
 
     @extend_schema(
-        request=MemberCreateSerializer,
-        responses={201: MemberCreatedSerializer},
-        summary="Give a user a role, creating the account when the username is new",
+        request=MemberInviteSerializer,
+        responses={202: MemberInvitedSerializer},
+        summary="Invite a user to a role (the account is created when no account has the username)",
+        description="The user becomes a member only by accepting. The answer reads the same whether "
+        "the username had an account or not.",
     )
     def post(self, request):
-        payload = MemberCreateSerializer(data=request.data)
+        payload = MemberInviteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        added = services.member_add(company=request.company, by=request.user, **payload.validated_data)
-        body = {**MemberSerializer(added.membership).data, "generated_password": added.password}
-        return Response(body, status=status.HTTP_201_CREATED)
+        invited = services.member_invite(company=request.company, by=request.user, **payload.validated_data)
+        body = {
+            "username": invited.username,
+            "role": invited.role,
+            "expires_at": invited.expires_at,
+            "detail": invited.message(),
+        }
+        return Response(MemberInvitedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class MemberDetailView(CompanyAPIView):

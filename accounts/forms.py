@@ -49,18 +49,24 @@ class CompanySettingsForm(forms.Form):
     )
 
 
-class MemberAddForm(forms.Form):
+class MemberInviteForm(forms.Form):
     username = forms.CharField(
         label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CLERK)
-    email = forms.EmailField(label=_("E-mail (new account)"), required=False)
-    password = forms.CharField(
-        label=_("Initial password (new account)"),
+    email = forms.EmailField(
+        label=_("E-mail (used only for a new account)"),
         required=False,
+        help_text=_("The invitation is mailed here; an existing account is mailed at its own address."),
+    )
+    password = forms.CharField(
+        label=_("Initial password (used only for a new account)"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to have one generated and shown once."),
+        help_text=_(
+            "If no account has this username, one is created with this password: hand it over and ask "
+            "for it to be changed. An existing account keeps its own password."
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,15 @@ class Company(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Names are stored with their whitespace collapsed (services._clean_name), so this makes a
+        # name unique whatever its case and spacing.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="company_name_unique",
+                violation_error_message=_("This company name is already in use."),
+            )
+        ]
         verbose_name = _("company")
         verbose_name_plural = _("companies")
 
@@ -108,8 +118,65 @@ class Membership(CompanyOwned):
         return role_allows(self.role, perm)
 
 
+class Invitation(CompanyOwned):
+    """An offer of a role in a company to an existing user, who becomes a member only by accepting
+    it. Accepting or declining deletes it; so does its expiry, when it is next read."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("company")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("invited user")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "user"], name="invitation_unique_user")]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.user} -> {self.company} ({self.role})"
+
+
+class MembershipEvent(CompanyOwned):
+    """The audit trail of who joined a company and how: invited by whom, accepted or declined,
+    given another role, removed. Usernames are kept as text so the trail outlives the accounts."""
+
+    class Kind(models.TextChoices):
+        INVITED = "invited", _("invited")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        ADDED = "added", _("added by the operator")
+        ROLE_CHANGED = "role_changed", _("role changed")
+        REMOVED = "removed", _("removed")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("company")
+    )
+    kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
+    username = models.CharField(_("user"), max_length=150)
+    by_username = models.CharField(_("by"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("membership event")
+        verbose_name_plural = _("membership events")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username} by {self.by_username or '-'}"
+
+
 class TokenInfo(models.Model):
-    """What the owner of an API token knows of it: its name and when a program last used it."""
+    """What the owner of an API token knows of it: its name, when a program last used it, whether
+    it may change anything and which company it is limited to."""
 
     token = models.OneToOneField(
         "knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="info"
@@ -118,6 +185,15 @@ class TokenInfo(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     read_only = models.BooleanField(
         _("read only"), default=False, help_text=_("A read-only token can read but change nothing.")
+    )
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("company"),
+        help_text=_("The only company the token acts for; empty: any of the user's companies."),
     )
 
     class Meta:

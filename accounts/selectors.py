@@ -1,8 +1,9 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from knox.models import AuthToken
 
-from accounts.models import Company, Membership, User
+from accounts.models import Company, Invitation, Membership, MembershipEvent, User
 from accounts.roles import Role
 
 
@@ -30,9 +31,44 @@ def company_get_by_tin(*, tin: str) -> Company | None:
     return Company.objects.filter(tin=tin).first()
 
 
+def company_name_taken(*, name: str, other_than: Company | None = None) -> bool:
+    """Whether another company has this name, in any case (names are stored whitespace-collapsed)."""
+    others = Company.objects.filter(name__iexact=name)
+    if other_than is not None and other_than.pk:
+        others = others.exclude(pk=other_than.pk)
+    return others.exists()
+
+
+def invitation_list_for_user(*, user: User) -> QuerySet[Invitation]:
+    """The user's open invitations; an expired one is as good as gone."""
+    return (
+        Invitation.objects.filter(user=user, expires_at__gt=timezone.now())
+        .select_related("company", "invited_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invitation_get_for_user(*, user: User, invitation_id: int) -> Invitation:
+    return get_object_or_404(invitation_list_for_user(user=user), pk=invitation_id)
+
+
+def invitation_list(*, company: Company) -> QuerySet[Invitation]:
+    """The company's open invitations, for its admins."""
+    return (
+        Invitation.objects.of(company)
+        .filter(expires_at__gt=timezone.now())
+        .select_related("user", "invited_by")
+        .order_by("user__username")
+    )
+
+
+def membership_event_list(*, company: Company) -> QuerySet[MembershipEvent]:
+    return MembershipEvent.objects.of(company)
+
+
 def user_get_by_username(*, username: str) -> User | None:
     return User.objects.filter(username=username).first()
 
 
 def token_list(*, user: User) -> QuerySet[AuthToken]:
-    return AuthToken.objects.filter(user=user).select_related("info").order_by("-created")
+    return AuthToken.objects.filter(user=user).select_related("info", "info__company").order_by("-created")

@@ -64,24 +64,26 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email", "name", "role", "created_at"]
 
 
-class MemberCreateSerializer(serializers.Serializer):
+class MemberInviteSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
-    email = serializers.EmailField(required=False, default="")
+    email = serializers.EmailField(
+        required=False, default="", help_text="E-mail of a new account; an existing account keeps its own."
+    )
     password = serializers.CharField(
-        required=False,
-        default="",
         write_only=True,
         style={"input_type": "password"},
-        help_text="Initial password of a new account; generated and returned once when left out.",
+        help_text="Initial password, used only if no account has this username yet.",
     )
 
 
-class MemberCreatedSerializer(MemberSerializer):
-    generated_password = serializers.CharField(allow_null=True)
+class MemberInvitedSerializer(serializers.Serializer):
+    """The same answer whether the username had an account or not."""
 
-    class Meta(MemberSerializer.Meta):
-        fields = [*MemberSerializer.Meta.fields, "generated_password"]
+    username = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    expires_at = serializers.DateTimeField()
+    detail = serializers.CharField()
 
 
 class MemberRoleSerializer(serializers.Serializer):

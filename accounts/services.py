@@ -2,19 +2,31 @@
 
 import logging
 import secrets
+import smtplib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from accounts import selectors
-from accounts.models import MAX_SYNC_LAG_DAYS, Company, Membership, TokenInfo, User
+from accounts.models import (
+    MAX_SYNC_LAG_DAYS,
+    Company,
+    Invitation,
+    Membership,
+    MembershipEvent,
+    TokenInfo,
+    User,
+)
 from accounts.roles import Role
 from accounts.tin import clean_company_tin
 from invoices.fapiao import normalize_id
@@ -26,7 +38,7 @@ log = logging.getLogger(__name__)
 def company_create(
     *, name: str, tin: str, accept_tin_warning: bool = False, by: User | None = None
 ) -> Company:
-    company = Company(name=_clean_name(name))
+    company = Company(name=_free_name(name))
     _apply_tin(company, tin, accept_tin_warning=accept_tin_warning, by=by)
     _save(company)
     log.info("company %s created by %s", company.tin, by)
@@ -45,7 +57,7 @@ def company_update(
     accept_tin_warning: bool = False,
 ) -> Company:
     if name is not None:
-        company.name = _clean_name(name)
+        company.name = _free_name(name, company=company)
     if tin is not None:
         _apply_tin(company, tin, accept_tin_warning=accept_tin_warning, by=by)
     if sync_lag_days is not None:
@@ -74,8 +86,23 @@ def _save(company: Company) -> None:
     try:
         with transaction.atomic():
             company.save()
-    except IntegrityError:  # another request took the TIN between the check and the save
+    except IntegrityError:  # another request took the name or the TIN between the check and the save
+        if selectors.company_name_taken(name=company.name, other_than=company):
+            raise _name_taken() from None
         raise _tin_taken(company.tin) from None
+
+
+def _free_name(name: str, *, company: Company | None = None) -> str:
+    """The name, whitespace collapsed, unless another company has it in any case or spacing."""
+    name = _clean_name(name)
+    if selectors.company_name_taken(name=name, other_than=company):
+        raise _name_taken()
+    return name
+
+
+def _name_taken() -> ValidationError:
+    # Says only that the name is in use, nothing of the company that uses it.
+    return field_error("name", _("This company name is already in use."), "name_taken")
 
 
 def _tin_taken(tin: str) -> ValidationError:
@@ -129,8 +156,9 @@ def member_add(
     password: str | None = None,
     email: str = "",
 ) -> MemberAdded:
-    """Give a user a role in the company, creating the account when the username is new.
-    A new account without a given password gets a generated one, returned once."""
+    """The operator's way (the add_member command): give a user a role in the company at once,
+    creating the account when the username is new. A new account without a given password gets a
+    generated one, returned once. A company's admins invite instead (member_invite)."""
     role = _clean_role(role)
     username = username.strip()
     if not username:
@@ -146,26 +174,189 @@ def member_add(
             {"username": username},
         )
     if user_created:
-        user = User(username=username, email=email.strip())
         if not password:
             password = generated = secrets.token_urlsafe(12)
-        else:
-            _validate_password(password, user)
-        user.set_password(password)
-        user.full_clean(exclude=["password"])
-        user.save()
+        user = _account_create(username=username, email=email, password=password)
+    else:
+        _scope_tokens_before_a_second_company(user)
     try:
         with transaction.atomic():
             membership = Membership.objects.create(company=company, user=user, role=role)
     except IntegrityError:
-        raise field_error(
-            "username",
-            _("%(username)s is already a member of this company."),
-            "already_member",
-            {"username": username},
-        ) from None
+        raise _already_member(username) from None
+    _event(company, MembershipEvent.Kind.ADDED, username=username, by=by, role=role)
     log.info("%s added to %s as %s by %s", username, company.tin, role, by)
     return MemberAdded(membership, user_created, generated)
+
+
+INVITATION_VALID_FOR = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class MemberInvited:
+    """What the inviting admin is told: the same whether the username had an account or not."""
+
+    username: str
+    role: str
+    expires_at: datetime
+
+    def message(self) -> str:
+        return _(
+            "If an account named %(username)s exists, it is invited to join as %(role)s and has "
+            "%(days)d days to accept; otherwise an account of that name was created with the initial "
+            "password and invited the same way. Either way it becomes a member only once it accepts."
+        ) % {
+            "username": self.username,
+            "role": Role(self.role).label,
+            "days": INVITATION_VALID_FOR.days,
+        }
+
+
+@transaction.atomic
+def member_invite(
+    *, company: Company, username: str, role: str, by: User, password: str = "", email: str = ""
+) -> MemberInvited:
+    """Invite the user of that name to a role in the company, creating the account first (with the
+    given password and e-mail) when no account has the name. Either way the user becomes a member
+    only by accepting, in the app or from the mail, and the admin is answered alike, so she learns
+    nothing of accounts outside her company: the same checks run on the password and e-mail, which
+    an existing account simply does not use."""
+    role = _clean_role(role)
+    username = _clean_username(username)
+    email = (email or "").strip()
+    if not password:
+        raise field_error(
+            "password",
+            _("Enter an initial password: it is used only if no account has this username yet."),
+            "required",
+        )
+    _validate_password(password, User(username=username, email=email))
+    if selectors.member_list(company=company).filter(user__username=username).exists():
+        raise _already_member(username)
+    user = selectors.user_get_by_username(username=username)
+    if user is None:
+        user = _account_create(username=username, email=email, password=password)
+    Invitation.objects.filter(expires_at__lte=timezone.now()).delete()
+    invitation, _created = Invitation.objects.update_or_create(
+        company=company,
+        user=user,
+        defaults={"role": role, "invited_by": by, "expires_at": timezone.now() + INVITATION_VALID_FOR},
+    )
+    _event(company, MembershipEvent.Kind.INVITED, username=username, by=by, role=role)
+    log.info("%s invited to %s as %s by %s", username, company.tin, role, by)
+    transaction.on_commit(lambda: _mail_invitation(invitation.pk))
+    return MemberInvited(username, role, invitation.expires_at)
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """The invited user takes the role she was offered. Her API tokens valid for her one company
+    so far stay limited to it, so an integration that named no company keeps working."""
+    invitation = _open_invitation(invitation, user)
+    _scope_tokens_before_a_second_company(user)
+    membership, _created = Membership.objects.get_or_create(
+        company=invitation.company, user=user, defaults={"role": invitation.role}
+    )
+    invitation.delete()
+    _event(
+        invitation.company,
+        MembershipEvent.Kind.ACCEPTED,
+        username=user.username,
+        by=user,
+        role=membership.role,
+    )
+    log.info("%s accepted the invitation to %s", user, invitation.company.tin)
+    return membership
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, user: User) -> None:
+    invitation = _open_invitation(invitation, user)
+    invitation.delete()
+    _event(
+        invitation.company,
+        MembershipEvent.Kind.DECLINED,
+        username=user.username,
+        by=user,
+        role=invitation.role,
+    )
+    log.info("%s declined the invitation to %s", user, invitation.company.tin)
+
+
+def _open_invitation(invitation: Invitation, user: User) -> Invitation:
+    # Locked, so an accept and a decline sent at once cannot both go through.
+    locked = (
+        Invitation.objects.select_for_update()
+        .select_related("company")
+        .filter(pk=invitation.pk, user=user, expires_at__gt=timezone.now())
+        .first()
+    )
+    if locked is None:
+        raise ValidationError(_("This invitation is no longer open."), code="invitation_closed")
+    return locked
+
+
+def _mail_invitation(invitation_id: int) -> None:
+    invitation = (
+        Invitation.objects.select_related("company", "user", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or not invitation.user.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"invitation": invitation}
+        subject = render_to_string("accounts/invitation_mail_subject.txt", context).strip()
+        body = render_to_string("accounts/invitation_mail.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.user.email])
+    except (OSError, smtplib.SMTPException):  # the invitation stands; it is shown in the app too
+        log.warning("the invitation mail to %s could not be sent", invitation.user, exc_info=True)
+
+
+def _scope_tokens_before_a_second_company(user: User) -> None:
+    """A user of one company needs no X-Company header; once she has two, a token that named
+    none would be refused, so her tokens are limited to the company they acted for."""
+    memberships = list(Membership.objects.filter(user=user).values_list("company_id", flat=True))
+    if len(memberships) != 1:
+        return
+    (company_id,) = memberships
+    for token in AuthToken.objects.filter(user=user, info__isnull=True):
+        TokenInfo.objects.create(token=token, name="", company_id=company_id)
+    TokenInfo.objects.filter(token__user=user, company__isnull=True).update(company_id=company_id)
+
+
+def _account_create(*, username: str, email: str, password: str) -> User:
+    user = User(username=username, email=(email or "").strip())
+    _validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def _clean_username(username: str) -> str:
+    username = (username or "").strip()
+    if not username:
+        raise field_error("username", _("Enter a username."), "required")
+    try:
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.error_list}) from None
+    return username
+
+
+def _already_member(username: str) -> ValidationError:
+    return field_error(
+        "username",
+        _("%(username)s is already a member of this company."),
+        "already_member",
+        {"username": username},
+    )
+
+
+def _event(company: Company, kind: str, *, username: str, by: User | None, role: str = "") -> None:
+    MembershipEvent.objects.create(
+        company=company, kind=kind, username=username, by_username=by.username if by else "", role=role
+    )
 
 
 @transaction.atomic
@@ -175,6 +366,13 @@ def member_set_role(*, membership: Membership, role: str, by: User | None) -> Me
         _keep_an_admin(membership)
     membership.role = role
     membership.save(update_fields=["role"])
+    _event(
+        membership.company,
+        MembershipEvent.Kind.ROLE_CHANGED,
+        username=membership.user.username,
+        by=by,
+        role=role,
+    )
     log.info("%s is now %s of %s (by %s)", membership.user, role, membership.company.tin, by)
     return membership
 
@@ -184,6 +382,13 @@ def member_remove(*, membership: Membership, by: User | None) -> None:
     if membership.role == Role.ADMIN:
         _keep_an_admin(membership)
     membership.delete()
+    _event(
+        membership.company,
+        MembershipEvent.Kind.REMOVED,
+        username=membership.user.username,
+        by=by,
+        role=membership.role,
+    )
     log.info("%s removed from %s by %s", membership.user, membership.company.tin, by)
 
 
@@ -223,8 +428,11 @@ TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str, read_only: bool = False) -> tuple[AuthToken, str]:
-    """A new named API token; the returned key is shown once and only its digest is stored."""
+def token_create(
+    *, user: User, name: str, read_only: bool = False, company: Company | None = None
+) -> tuple[AuthToken, str]:
+    """A new named API token, limited to `company` when one is given (one of the user's); the
+    returned key is shown once and only its digest is stored."""
     name = " ".join((name or "").split())
     if not name:
         raise field_error(
@@ -237,9 +445,23 @@ def token_create(*, user: User, name: str, read_only: bool = False) -> tuple[Aut
             "token_name_long",
             {"limit": TOKEN_NAME_MAX},
         )
+    if (
+        company is not None
+        and not selectors.membership_list_for_user(user=user).filter(company=company).exists()
+    ):
+        raise field_error(
+            "company", _("Choose one of your companies, or all of them."), "token_company_foreign"
+        )
     token, key = AuthToken.objects.create(user=user)
-    TokenInfo.objects.create(token=token, name=name, read_only=read_only)
-    log.info("API token %s (%s, read only %s) created for %s", token.token_key, name, read_only, user)
+    TokenInfo.objects.create(token=token, name=name, read_only=read_only, company=company)
+    log.info(
+        "API token %s (%s, read only %s, company %s) created for %s",
+        token.token_key,
+        name,
+        read_only,
+        company.tin if company else "any",
+        user,
+    )
     return token, key
 
 

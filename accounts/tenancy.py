@@ -3,7 +3,8 @@
 Pages: the company picked in the header, kept in the session; the user's first company until
 they pick one. API: the `X-Company` header (the company's taxpayer ID), else the session's
 company for a browser session, else the user's only company. A company the user does not belong
-to is answered as if it did not exist (404).
+to is answered as if it did not exist (404). An API token limited to one company acts for that
+company alone: it needs no header, and a header naming another company is refused (403).
 """
 
 from functools import wraps
@@ -12,10 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions as api_exceptions
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import BasePermission
 
-from accounts.models import Membership
+from accounts.models import Membership, TokenInfo
 from accounts.roles import Perm
 from accounts.selectors import membership_list_for_user
 from invoices.fapiao import normalize_id
@@ -28,8 +30,24 @@ def user_memberships(request) -> list[Membership]:
     """The signed-in user's memberships, read once per request."""
     if not hasattr(request, "_memberships"):
         user = request.user
-        request._memberships = list(membership_list_for_user(user=user)) if user.is_authenticated else []
+        memberships = list(membership_list_for_user(user=user)) if user.is_authenticated else []
+        scope = token_company_id(request)
+        if scope is not None:
+            memberships = [membership for membership in memberships if membership.company_id == scope]
+        request._memberships = memberships
     return request._memberships
+
+
+def token_company_id(request) -> int | None:
+    """The company the request's API token is limited to; None for a session or a token of all
+    the user's companies."""
+    auth_token = getattr(request, "auth", None)
+    if auth_token is None or not hasattr(auth_token, "token_key"):
+        return None
+    try:
+        return auth_token.info.company_id
+    except TokenInfo.DoesNotExist:  # a token from before tokens had names
+        return None
 
 
 def page_membership(request) -> Membership | None:
@@ -82,6 +100,15 @@ def api_membership(request) -> Membership:
         for membership in memberships:
             if membership.company.tin == tin:
                 return membership
+        if token_company_id(request) is not None:
+            raise api_exceptions.PermissionDenied(
+                _(
+                    "This API token acts only for the company it was limited to; it cannot act for "
+                    "the company with the taxpayer ID %(tin)s."
+                )
+                % {"tin": tin},
+                code="token_company",
+            )
         raise NotFound(
             _("You are not a member of a company with the taxpayer ID %(tin)s.") % {"tin": tin},
             code="company_not_found",
@@ -93,6 +120,11 @@ def api_membership(request) -> Membership:
             return membership
     if len(memberships) == 1:
         return memberships[0]
+    if not memberships and token_company_id(request) is not None:
+        raise NotFound(
+            _("This API token is limited to a company you are no longer a member of."),
+            code="token_company_left",
+        )
     if not memberships:
         raise NotFound(_("You are not a member of any company."), code="no_company")
     raise ValidationError(

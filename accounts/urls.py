@@ -15,6 +15,17 @@ urlpatterns = [
     ),
     path("accounts/tokens/", views.tokens, name="tokens"),
     path("accounts/tokens/<str:token_key>/revoke/", views.token_revoke, name="token_revoke"),
+    path("accounts/invitations/", views.invitations, name="invitations"),
+    path(
+        "accounts/invitations/<int:invitation_id>/accept/",
+        views.invitation_accept,
+        name="invitation_accept",
+    ),
+    path(
+        "accounts/invitations/<int:invitation_id>/decline/",
+        views.invitation_decline,
+        name="invitation_decline",
+    ),
     path("company/switch/", views.company_switch, name="company_switch"),
     path("company/settings/", views.company_settings, name="company_settings"),
     path("company/members/", views.members, name="members"),

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from accounts import selectors, services
-from accounts.forms import CompanySettingsForm, MemberAddForm, MemberRoleForm, add_service_errors
+from accounts.forms import CompanySettingsForm, MemberInviteForm, MemberRoleForm, add_service_errors
 from accounts.redirects import bad_parameter, local_target, redirect_next, row_id
 from accounts.roles import PERM_LABELS, Perm, Role
-from accounts.tenancy import company_view, switch_company
+from accounts.tenancy import SESSION_KEY, company_view, page_membership, switch_company
 from accounts.tin import tin_message
 
 
@@ -99,25 +99,72 @@ def company_settings(request):
 
 @company_view(Perm.MEMBERS_MANAGE)
 def members(request):
-    form = MemberAddForm(request.POST or None)
-    added = None
+    form = MemberInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            added = services.member_add(company=request.company, by=request.user, **form.cleaned_data)
+            invited = services.member_invite(company=request.company, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            form = MemberAddForm()
+            messages.success(request, invited.message())
+            return redirect("members")
     return render(
         request,
         "accounts/members.html",
         {
             "form": form,
-            "added": added,
             "members": selectors.member_list(company=request.company),
+            "invitations": selectors.invitation_list(company=request.company),
+            "events": selectors.membership_event_list(company=request.company)[:MEMBERSHIP_EVENTS_SHOWN],
             "role_choices": Role.choices,
         },
+        status=400 if form.errors else 200,
     )
+
+
+MEMBERSHIP_EVENTS_SHOWN = 20
+
+
+@login_required
+def invitations(request):
+    return render(
+        request,
+        "accounts/invitations.html",
+        {"invitations": selectors.invitation_list_for_user(user=request.user)},
+    )
+
+
+@require_POST
+@login_required
+def invitation_accept(request, invitation_id: int):
+    invitation = selectors.invitation_get_for_user(user=request.user, invitation_id=invitation_id)
+    try:
+        membership = services.invitation_accept(invitation=invitation, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("invitations")
+    request.session[SESSION_KEY] = membership.company_id
+    messages.success(
+        request,
+        _("You are now a member of %(name)s (%(role)s).")
+        % {"name": membership.company.name, "role": membership.get_role_display()},
+    )
+    return redirect("home")
+
+
+@require_POST
+@login_required
+def invitation_decline(request, invitation_id: int):
+    invitation = selectors.invitation_get_for_user(user=request.user, invitation_id=invitation_id)
+    try:
+        services.invitation_decline(invitation=invitation, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, _("You declined the invitation to %(name)s.") % {"name": invitation.company.name}
+        )
+    return redirect("invitations")
 
 
 @require_POST
@@ -159,13 +206,20 @@ def member_remove(request, membership_id: int):
 
 @login_required
 def tokens(request):
+    memberships = list(selectors.membership_list_for_user(user=request.user))
     new_key = name_error = None
     name = ""
+    current = page_membership(request)
+    company_value = str(current.company_id) if current else ""
     if request.method == "POST":
         name = request.POST.get("name", "")
+        company_value = request.POST.get("company", "")
         try:
             _token, new_key = services.token_create(
-                user=request.user, name=name, read_only=request.POST.get("read_only") == "on"
+                user=request.user,
+                name=name,
+                read_only=request.POST.get("read_only") == "on",
+                company=_chosen_company(memberships, company_value),
             )
         except ValidationError as error:
             name_error = error.messages[0]
@@ -176,6 +230,8 @@ def tokens(request):
         "accounts/tokens.html",
         {
             "tokens": selectors.token_list(user=request.user),
+            "memberships": memberships,
+            "company_value": company_value,
             "new_key": new_key,
             "name": name,
             "name_error": name_error,
@@ -183,6 +239,17 @@ def tokens(request):
         },
         status=400 if name_error else 200,
     )
+
+
+def _chosen_company(memberships, value: str):
+    """The company picked for a new token: one of the user's, or None for all of them."""
+    if value == "":
+        return None
+    company_id = row_id(value)
+    for membership in memberships:
+        if membership.company_id == company_id:
+            return membership.company
+    raise ValidationError(_("Choose one of your companies, or all of them."), code="token_company_foreign")
 
 
 @require_POST

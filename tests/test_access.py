@@ -184,6 +184,9 @@ CASES = [
     Case("api_members", "get", "/api/members/", (401, 200, 403, 404), company_header=True),
     Case("api_member", "get", "/api/members/{bob_membership}/", (401, 200, 403, 404), company_header=True),
     Case("api_member", "get", "/api/members/{bob_membership}/", (401, 200, 403, 404)),
+    Case("invitations", "get", "/accounts/invitations/", (302, 200, 200, 200)),
+    Case("invitation_accept", "post", "/accounts/invitations/0/accept/", (302, 404, 404, 404)),
+    Case("invitation_decline", "post", "/accounts/invitations/0/decline/", (302, 404, 404, 404)),
 ]
 PEOPLE = ["nobody", "alice", "bob", "charlie"]
 

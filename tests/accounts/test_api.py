@@ -1,9 +1,12 @@
 from rest_framework.test import APIClient
 
-from accounts.models import Membership
+from accounts import services
+from accounts.models import Invitation, Membership, User
 from accounts.roles import Role
 from accounts.services import token_create
 from tests.conftest import TIN_A, TIN_A2, TIN_B
+
+INITIAL_PASSWORD = "a-first-passphrase-2026"
 
 
 def test_me_lists_the_users_companies_and_roles(alice, company_a, company_a2, api_as):
@@ -78,10 +81,18 @@ def test_a_clerk_cannot_change_settings_or_see_members(bob, api_as):
 def test_an_admin_lists_adds_changes_and_removes_members(alice, bob, company_a, api_as):
     client = api_as(alice)
     assert [m["username"] for m in client.get("/api/members/").json()] == ["alice", "bob"]
-    created = client.post("/api/members/", {"username": "frank", "role": "accountant"}, format="json")
-    assert created.status_code == 201
-    assert created.json()["generated_password"]
-    member_id = created.json()["id"]
+    invited = client.post(
+        "/api/members/",
+        {"username": "frank", "role": "accountant", "password": INITIAL_PASSWORD},
+        format="json",
+    )
+    assert invited.status_code == 202
+    assert (invited.json()["username"], invited.json()["role"]) == ("frank", "accountant")
+    frank = User.objects.get(username="frank")
+    assert frank.check_password(INITIAL_PASSWORD)
+    assert not Membership.objects.filter(user=frank).exists()
+    services.invitation_accept(invitation=Invitation.objects.get(user=frank), user=frank)
+    member_id = Membership.objects.get(user=frank, company=company_a).pk
     changed = client.patch(f"/api/members/{member_id}/", {"role": "clerk"}, format="json")
     assert changed.json()["role"] == "clerk"
     assert client.delete(f"/api/members/{member_id}/").status_code == 204
@@ -127,8 +138,13 @@ def test_the_schema_documents_the_company_header(db):
     assert "X-Company" not in str(schema["paths"]["/api/me/"])
 
 
-def test_a_member_added_without_an_email_answers_a_blank_one_as_the_schema_allows(alice, company_a, api_as):
-    created = api_as(alice).post("/api/members/", {"username": "frank", "role": "clerk"}, format="json")
-    assert created.json()["email"] == ""
+def test_a_member_invited_without_an_email_answers_a_blank_one_as_the_schema_allows(alice, company_a, api_as):
+    api_as(alice).post(
+        "/api/members/", {"username": "frank", "role": "clerk", "password": INITIAL_PASSWORD}, format="json"
+    )
+    frank = User.objects.get(username="frank")
+    services.invitation_accept(invitation=Invitation.objects.get(user=frank), user=frank)
+    listed = api_as(alice).get("/api/members/").json()
+    assert [member["email"] for member in listed if member["username"] == "frank"] == [""]
     schema = APIClient().get("/api/schema/?format=json").json()
     assert "format" not in schema["components"]["schemas"]["Member"]["properties"]["email"]

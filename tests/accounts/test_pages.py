@@ -2,7 +2,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Company, Membership
+from accounts.models import Company, Invitation, Membership, User
 from accounts.roles import Role
 from tests.conftest import PASSWORD, TIN_A
 from tests.pages import visible_text
@@ -108,15 +108,25 @@ def test_a_clerk_may_not_manage_members_or_settings(bob, browser_as):
     assert reverse("members") not in nav
 
 
-def test_an_admin_adds_a_member_and_sees_the_generated_password_once(alice, company_a, browser_as):
-    response = browser_as(alice).post(reverse("members"), {"username": "erin", "role": Role.ACCOUNTANT})
-    added = response.context["added"]
-    assert added.user_created and added.password in response.text
-    assert Membership.objects.get(company=company_a, user__username="erin").role == Role.ACCOUNTANT
+def test_an_admin_invites_a_new_name_and_the_account_is_made_with_her_password(alice, company_a, browser_as):
+    response = browser_as(alice).post(
+        reverse("members"),
+        {"username": "erin", "role": Role.ACCOUNTANT, "password": "erin-first-passphrase"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "erin" in visible_text(response.text)
+    erin = User.objects.get(username="erin")
+    assert erin.check_password("erin-first-passphrase")
+    assert not Membership.objects.filter(user=erin).exists()
+    assert Invitation.objects.get(user=erin).role == Role.ACCOUNTANT
 
 
-def test_adding_a_member_twice_shows_the_error_on_the_form(alice, bob, browser_as):
-    response = browser_as(alice).post(reverse("members"), {"username": "bob", "role": Role.ADMIN})
+def test_inviting_a_member_twice_shows_the_error_on_the_form(alice, bob, browser_as):
+    response = browser_as(alice).post(
+        reverse("members"), {"username": "bob", "role": Role.ADMIN, "password": "any-passphrase-1"}
+    )
+    assert response.status_code == 400
     assert response.context["form"].has_error("username", "already_member")
 
 
