@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from accounts.models import Membership, User
 from accounts.roles import Role
 from accounts.services import company_create
+from tests.fixtures import samples
 
 PASSWORD = "correct-horse-battery-staple"
 TIN_A = "91310115MA1K4D8X0B"
@@ -170,3 +171,21 @@ def celery_worker_process(transactional_db, tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+# The public sample corpus (tests/fixtures/samples.py): tests parametrized over its files, and a
+# count at the end of the run of the tests skipped because it is absent.
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"{samples.MARKER}: parametrized over the sample corpus's files")
+
+
+def pytest_generate_tests(metafunc):
+    samples.parametrize_over_samples(metafunc)
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = samples.skipped_for_want_of_samples(terminalreporter.stats.get("skipped", []))
+    if skipped:
+        terminalreporter.write_line(f"{skipped} skipped: {samples.missing_reason()}", yellow=True)

@@ -1,6 +1,5 @@
 """OCR: fields from text boxes (fast, no engine), and the engines on real and generated pages (slow)."""
 
-import json
 import random
 from datetime import date
 from decimal import Decimal
@@ -18,9 +17,8 @@ from ingest.extract.reading import REPAIRED, UNPROVEN
 from ingest.extract.tins import SWAPPED, repair_uscc
 from invoices.fapiao import Kind, decimal_to_words
 from tests.fixtures.invoice_images import KINDS, generated_scan, make_uscc, no_invoice_photo
-from tests.fixtures.samples import SAMPLES
+from tests.fixtures.samples import read_sample, truth
 
-TRUTH = json.loads((SAMPLES / "truth.json").read_text())
 OCR_FIELDS = (
     "kind",
     "code",
@@ -628,7 +626,7 @@ def test_rapidocr_reads_the_key_fields_of_a_page_photographed_at_an_angle(rapido
 
 @pytest.mark.slow
 def test_rapidocr_agrees_with_the_qr_code_of_a_real_screenshot(rapidocr):
-    (page,) = load_images((SAMPLES / "img" / "imeth_dzpu_shenzhen_044031900211_37820761.png").read_bytes())
+    (page,) = load_images(read_sample("img/imeth_dzpu_shenzhen_044031900211_37820761.png"))
 
     read = read_page(page, rapidocr)
     qr = extract_qr("01,10,044031900211,37820761,37990.57,20200706,05660235979008260151,EF5B,")
@@ -641,11 +639,12 @@ def test_rapidocr_agrees_with_the_qr_code_of_a_real_screenshot(rapidocr):
 @pytest.mark.slow
 def test_rapidocr_reads_the_verified_fields_of_a_real_digital_pdf(rapidocr):
     source = "pdf/kd_sd_pu_transport_didi_shanghai_25317000002856140513.pdf"
-    (page,) = render_pdf_pages((SAMPLES / source).read_bytes())
+    (page,) = render_pdf_pages(read_sample(source))
 
     read = read_page(page, rapidocr)
 
-    assert {name: read.get(name) for name in TRUTH[source]["fields"]} == TRUTH[source]["fields"]
+    expected = truth()[source]["fields"]
+    assert {name: read.get(name) for name in expected} == expected
 
 
 @pytest.mark.slow

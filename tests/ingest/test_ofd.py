@@ -17,10 +17,10 @@ from ingest.extract.base import ExtractError, Extraction
 from ingest.extract.ofd import extract_ofd
 from ingest.extract.page_fields import PATTERN_ONLY
 from tests.fixtures import einvoices
-from tests.ingest.test_samples import CONSISTENT_SAMPLES, KEY_FIELDS
-from tests.ingest.test_xml_einvoice import SAMPLES, read_sample, truth_of, values
+from tests.fixtures.samples import over_samples, read_sample, sample_names
+from tests.ingest.test_samples import KEY_FIELDS, consistent_samples
+from tests.ingest.test_xml_einvoice import truth_of, values
 
-OFD_SAMPLES = sorted(path.name for path in (SAMPLES / "ofd").glob("*"))
 # Files whose page text fills fields the structured sources lack, at the lower confidence: a value
 # read beside its label at PAGE_TEXT, one known by its shape alone (the kind, from the title) lower.
 PAGE_TEXT = 0.9
@@ -42,7 +42,7 @@ def assert_truth(extraction: Extraction, truth: dict[str, str | None]) -> None:
             assert extraction.fields[field].value == expected, field
 
 
-@pytest.mark.parametrize("name", OFD_SAMPLES)
+@over_samples("name", lambda: sample_names("ofd"))
 def test_it_reads_every_sample_as_truth_json_says(name):
     """The MOCK and SAMPLE files disagree with themselves on purpose; truth.json notes the value the
     file's own structured data holds first (cooker_lexin: the XML's code, not the QR's; the official
@@ -51,7 +51,7 @@ def test_it_reads_every_sample_as_truth_json_says(name):
     assert_truth(extraction, truth_of(f"ofd/{name}"))
 
 
-@pytest.mark.parametrize("name", OFD_SAMPLES)
+@over_samples("name", lambda: sample_names("ofd"))
 def test_it_marks_every_field_as_read_from_the_ofd(name):
     extraction = extract_ofd(read_sample(f"ofd/{name}"))
     assert extraction.source == "ofd"
@@ -128,7 +128,10 @@ def test_it_takes_the_kind_of_a_suwell_file_from_its_printed_title():
 
 # Every layout: the page text alone, labels paired with values by where they sit.
 
-CONSISTENT_OFD_SAMPLES = [name for name in OFD_SAMPLES if f"ofd/{name}" in CONSISTENT_SAMPLES]
+
+def consistent_ofd_samples() -> list[str]:
+    consistent = set(consistent_samples())
+    return [name for name in sample_names("ofd") if f"ofd/{name}" in consistent]
 
 
 def page_text_only(package: bytes) -> bytes:
@@ -139,7 +142,7 @@ def page_text_only(package: bytes) -> bytes:
     return einvoices.zip_bytes(members)
 
 
-@pytest.mark.parametrize("name", CONSISTENT_OFD_SAMPLES)
+@over_samples("name", consistent_ofd_samples)
 def test_it_reads_every_key_field_of_a_sample_from_its_page_text_alone(name):
     """Legacy files print their labels on the template page and their values on the page; Suwell
     数电 files draw values in their own order; the railway ticket prints 金额: and 税额: inline."""

@@ -1,7 +1,6 @@
 """The PDF text-layer extractor: real e-invoices against the samples' truth.json, generated files
 against their ground truth, pages that belong together, scans, and hostile files."""
 
-import json
 import time
 from dataclasses import replace
 
@@ -28,9 +27,8 @@ from tests.fixtures.invoice_pdfs import (
     two_invoices,
     two_page_invoice,
 )
-from tests.fixtures.samples import SAMPLES, sample_path
+from tests.fixtures.samples import have_samples, over_samples, read_sample, sample_names, truth
 
-SAMPLE_PDFS = sorted(path.name for path in (SAMPLES / "pdf").glob("*.pdf")) if SAMPLES.is_dir() else []
 # The kinds the MANIFEST describes (truth.json does not list them).
 SAMPLE_KINDS = {
     "easyofd_sd_zhuan_sichuan_23512000000005197325.pdf": Kind.DIGITAL_SPECIAL,
@@ -44,12 +42,16 @@ SAMPLE_KINDS = {
 }
 
 
+def sample_pdfs() -> list[str]:
+    return sample_names("pdf", "*.pdf")
+
+
 def sample(name: str) -> bytes:
-    return sample_path(f"pdf/{name}").read_bytes()
+    return read_sample(f"pdf/{name}")
 
 
 def sample_truth(name: str) -> dict[str, str | None]:
-    return json.loads((SAMPLES / "truth.json").read_text())[f"pdf/{name}"]["fields"]
+    return truth()[f"pdf/{name}"]["fields"]
 
 
 def only_invoice(data: bytes):
@@ -65,7 +67,7 @@ def values(extraction) -> dict[str, str]:
 # Real files.
 
 
-@pytest.mark.parametrize("name", SAMPLE_PDFS)
+@over_samples("name", sample_pdfs)
 def test_it_reads_every_key_field_of_a_real_invoice_as_truth_json_has_it(name):
     invoice = only_invoice(sample(name))
     read = values(invoice)
@@ -77,7 +79,7 @@ def test_it_reads_every_key_field_of_a_real_invoice_as_truth_json_has_it(name):
     assert invoice.pages == (0,)
 
 
-@pytest.mark.parametrize("name", SAMPLE_PDFS)
+@over_samples("name", sample_pdfs)
 def test_it_gives_full_confidence_to_what_it_read_beside_a_label(name):
     invoice = only_invoice(sample(name))
     labelled = ("number", "issue_date", "amount", "tax", "total", "seller_name", "seller_tin")
@@ -319,7 +321,7 @@ def pdfium_text_layer(data: bytes) -> None:
 
 
 def test_it_reports_the_time_per_page(request, capsys):
-    files = {name: sample(name) for name in SAMPLE_PDFS}
+    files = {name: sample(name) for name in sample_pdfs()} if have_samples() else {}
     files |= {name: standard_pdf(name).data for name in STANDARD}
     lines = []
     for name, data in files.items():

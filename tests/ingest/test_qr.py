@@ -1,6 +1,5 @@
 """The fapiao QR code: decoded from real and generated pages, and its fields (docs/fapiao-rules.md §QR)."""
 
-import json
 import time
 
 import pytest
@@ -17,51 +16,62 @@ from tests.fixtures.invoice_images import (
     no_invoice_photo,
     render_invoice,
 )
-from tests.fixtures.samples import SAMPLES
+from tests.fixtures.samples import over_samples, read_sample, sample_path, truth
 
-TRUTH = json.loads((SAMPLES / "truth.json").read_text())
 QR_FIELDS = ("kind", "code", "number", "issue_date", "check_code", "amount", "total")
 
 
 def listed_payloads() -> list[tuple[str, str]]:
     """(payload, source) for every line of qr_payloads.txt."""
-    lines = (SAMPLES / "qr_payloads.txt").read_text().splitlines()
+    lines = sample_path("qr_payloads.txt").read_text().splitlines()
     return [tuple(line.split("\t")[:2]) for line in lines if line and not line.startswith("#")]
 
 
 def sample_pages(source: str):
-    data = (SAMPLES / source).read_bytes()
+    data = read_sample(source)
     return render_pdf_pages(data) if source.endswith(".pdf") else load_images(data)
 
 
-DECODABLE = [
-    (payload, source) for payload, source in listed_payloads() if source.startswith(("img/", "pdf/"))
-]
-VERIFIED = {
-    source: entry for source, entry in TRUTH.items() if entry["qr"] and entry["status"].startswith("verified")
-}
+def decodable() -> list:
+    return [
+        pytest.param(payload, source, id=source)
+        for payload, source in listed_payloads()
+        if source.startswith(("img/", "pdf/"))
+    ]
 
 
-@pytest.mark.parametrize(("payload", "source"), DECODABLE, ids=[source for _, source in DECODABLE])
+def verified() -> dict[str, dict]:
+    return {
+        source: entry
+        for source, entry in truth().items()
+        if entry["qr"] and entry["status"].startswith("verified")
+    }
+
+
+@over_samples(("payload", "source"), decodable)
 def test_it_decodes_the_qr_code_of_every_sample_page(payload, source):
     assert read_qr_payloads(sample_pages(source)[0]) == [payload]
 
 
-def test_it_finds_no_qr_code_where_there_is_none():
+def test_it_finds_no_qr_code_on_a_sample_page_without_one():
     assert read_qr_payloads(sample_pages("img/gsc_zhuan_demo_1100094140_87654321.jpg")[0]) == []
+
+
+def test_it_finds_no_qr_code_on_a_photo_without_an_invoice():
     assert read_qr_payloads(load_images(no_invoice_photo())[0]) == []
 
 
-@pytest.mark.parametrize("source", sorted(VERIFIED), ids=str)
+@over_samples("source", lambda: sorted(verified()), ids=str)
 def test_its_fields_agree_with_the_verified_samples(source):
-    truth = VERIFIED[source]["fields"]
-    fields = {name: field.value for name, field in extract_qr(VERIFIED[source]["qr"]).fields.items()}
+    entry = verified()[source]
+    expected = entry["fields"]
+    fields = {name: field.value for name, field in extract_qr(entry["qr"]).fields.items()}
 
     for name in ("number", "issue_date", "code", "check_code"):
-        assert fields.get(name) == truth.get(name)
+        assert fields.get(name) == expected.get(name)
     # §QR: a 数电 QR carries 价税合计, a legacy one 合计金额 (tax-exclusive), never both.
-    carried, other = ("total", "amount") if len(truth["number"]) == 20 else ("amount", "total")
-    assert fields[carried] == truth[carried]
+    carried, other = ("total", "amount") if len(expected["number"]) == 20 else ("amount", "total")
+    assert fields[carried] == expected[carried]
     assert other not in fields
 
 
@@ -119,7 +129,7 @@ def test_it_says_not_invoice_for_a_payload_that_is_not_a_fapiao_qr(payload):
     assert caught.value.code == "not_invoice"
 
 
-@pytest.mark.parametrize("payload", [payload for payload, _ in listed_payloads()])
+@over_samples("payload", lambda: [payload for payload, _ in listed_payloads()])
 def test_it_reads_every_listed_payload_or_says_it_is_not_an_invoice(payload):
     try:
         fields = extract_qr(payload).fields

@@ -2,7 +2,6 @@
 exactly, and hostile XML refused with the right code."""
 
 import contextlib
-import json
 from decimal import Decimal
 
 import pytest
@@ -12,34 +11,31 @@ from hypothesis import strategies as st
 from ingest.extract.base import ExtractError, Extraction
 from ingest.extract.xml_einvoice import MAX_XML_BYTES, extract_xml
 from tests.fixtures import einvoices
-from tests.fixtures.samples import SAMPLES, sample_path
+from tests.fixtures.samples import over_samples, read_sample, sample_names, truth
 
-XML_SAMPLES = sorted(path.name for path in (SAMPLES / "xml").glob("*.xml"))
+
+def xml_samples() -> list[str]:
+    return sample_names("xml", "*.xml")
+
 
 # Fields a sample's XML does not carry readably, though truth.json (taken from the whole OFD) has them.
 # cooker_lexin is a MOCK whose TaxInclusiveTotalAmount holds a Java toString dump, not an amount.
 UNREADABLE_IN_XML = {"cooker_lexin_shanghai_20116529__original_invoice.xml": {"total"}}
 
 
-def read_sample(relative: str) -> bytes:
-    return sample_path(relative).read_bytes()
-
-
 def truth_of(relative: str) -> dict[str, str | None]:
     """The truth.json fields of a sample. Some values carry a note in parentheses, e.g.
     "00000002 (placeholder)" or "395834739773 (XML) / 022002000113 (QR)": the value is what comes first."""
-    truth = json.loads(read_sample("truth.json"))
     return {
         name: None if value is None else value.split(" (")[0]
-        for name, value in truth[relative]["fields"].items()
+        for name, value in truth()[relative]["fields"].items()
     }
 
 
 def xml_truth(name: str) -> dict[str, str | None]:
     """An attached XML sample is the Doc_0/Attachs member of an OFD sample; its truth is that OFD's."""
     package = name.split("__")[0]
-    truth = json.loads(read_sample("truth.json"))
-    (relative,) = [key for key in truth if key.startswith(f"ofd/{package}.")]
+    (relative,) = [key for key in truth() if key.startswith(f"ofd/{package}.")]
     return truth_of(relative)
 
 
@@ -47,7 +43,7 @@ def values(extraction: Extraction) -> dict[str, str]:
     return {name: found.value for name, found in extraction.fields.items()}
 
 
-@pytest.mark.parametrize("name", XML_SAMPLES)
+@over_samples("name", xml_samples)
 def test_it_reads_every_sample_as_truth_json_says(name):
     extraction = extract_xml(read_sample(f"xml/{name}"))
     unreadable = UNREADABLE_IN_XML.get(name, set())
@@ -58,7 +54,7 @@ def test_it_reads_every_sample_as_truth_json_says(name):
             assert extraction.fields[field].value == expected, field
 
 
-@pytest.mark.parametrize("name", XML_SAMPLES)
+@over_samples("name", xml_samples)
 def test_it_marks_every_field_as_structured_xml(name):
     extraction = extract_xml(read_sample(f"xml/{name}"))
     assert extraction.source == "xml"
@@ -81,7 +77,7 @@ def test_it_takes_the_kind_from_the_code_or_the_printed_type(name, kind):
     assert extract_xml(read_sample(f"xml/{name}")).fields["kind"].value == kind
 
 
-@pytest.mark.parametrize("name", [name for name in XML_SAMPLES if "rai_issuer" not in name])
+@over_samples("name", lambda: [name for name in xml_samples() if "rai_issuer" not in name])
 def test_it_reads_lines_that_add_up_to_the_header(name):
     extraction = extract_xml(read_sample(f"xml/{name}"))
     assert extraction.lines
