@@ -17,7 +17,7 @@ from accounts.serializers import (
     MeSerializer,
     MyCompanySerializer,
 )
-from accounts.tenancy import CompanyMember
+from accounts.tenancy import CompanyMember, token_company_id, user_memberships
 
 
 class CompanyAPIView(APIView):
@@ -30,14 +30,17 @@ class CompanyAPIView(APIView):
 class MeView(APIView):
     @extend_schema(responses=MeSerializer, summary="The signed-in user and their companies")
     def get(self, request):
-        return Response(MeSerializer(request.user).data)
+        context = {"memberships": user_memberships(request)}
+        return Response(MeSerializer(request.user, context=context).data)
 
 
 class MyCompanyListView(ListAPIView):
     serializer_class = MyCompanySerializer
 
     def get_queryset(self):
-        return selectors.membership_list_for_user(user=self.request.user)
+        memberships = selectors.membership_list_for_user(user=self.request.user)
+        scope = token_company_id(self.request)
+        return memberships if scope is None else memberships.filter(company_id=scope)
 
 
 class CurrentCompanyView(CompanyAPIView):

@@ -50,7 +50,10 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["username", "email", "first_name", "last_name", "companies"]
 
     def get_companies(self, user: User) -> list[dict]:
-        memberships = membership_list_for_user(user=user)
+        """The memberships the request may act in (`memberships` in the context), else all."""
+        memberships = self.context.get("memberships")
+        if memberships is None:
+            memberships = membership_list_for_user(user=user)
         return MyCompanySerializer(memberships, many=True, context=self.context).data
 
 
