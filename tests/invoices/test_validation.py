@@ -318,6 +318,55 @@ NEAR_MISSES = [
 ]
 
 
+# The severity each finding must have, written out here rather than read from invoices.validation.
+EXPECTED_SEVERITY = {
+    "total_mismatch": "error",
+    "mixed_signs": "error",
+    "red_invoice_positive": "error",
+    "blue_invoice_negative": "error",
+    "lines_amount_mismatch": "error",
+    "lines_tax_mismatch": "error",
+    "unknown_rate": "error",
+    "exempt_line_has_tax": "error",
+    "line_tax_mismatch": "error",
+    "quantity_price_mismatch": "warning",
+    "historic_rate": "info",
+    "rate_outside_period": "warning",
+    "unusual_rate": "warning",
+    "line_decimal_shift": "warning",
+    "cumulative_tax_difference": "warning",
+    "words_unreadable": "error",
+    "words_mismatch": "error",
+    "decimal_shift": "warning",
+    "code_not_allowed": "error",
+    "invoice_code_invalid": "error",
+    "invoice_number_invalid": "error",
+    "digital_number_invalid": "error",
+    "kind_differs_from_code": "warning",
+    "kind_unconfirmed": "warning",
+    "check_code_invalid": "warning",
+    "digital_number_year_mismatch": "warning",
+    "digital_number_region_mismatch": "warning",
+    "qr_unreadable": "warning",
+    "qr_number_mismatch": "error",
+    "qr_date_mismatch": "error",
+    "qr_total_mismatch": "error",
+    "qr_amount_mismatch": "error",
+    "seller_tin_invalid": "error",
+    "seller_tin_check_failed": "warning",
+    "seller_tin_legacy": "info",
+    "buyer_tin_invalid": "error",
+    "buyer_tin_check_failed": "warning",
+    "buyer_tin_legacy": "info",
+    "buyer_not_company": "error",
+    "seller_not_company": "error",
+    "issue_date_in_future": "error",
+    "issue_date_too_old": "error",
+    "red_without_blue": "warning",
+    "near_duplicate": "warning",
+}
+
+
 def codes(findings: list[Finding]) -> list[str]:
     return [finding.code for finding in findings]
 
@@ -326,7 +375,7 @@ def codes(findings: list[Finding]) -> list[str]:
 def test_it_finds(code, field, invoice, context):
     found = [finding for finding in validate(invoice, context) if finding.code == code]
     assert found, codes(validate(invoice, context))
-    assert (found[0].severity, found[0].field) == (SEVERITIES[code], field)
+    assert (found[0].severity, found[0].field) == (EXPECTED_SEVERITY[code], field)
 
 
 @pytest.mark.parametrize(("code", "field", "invoice", "context"), NEAR_MISSES)
@@ -337,7 +386,7 @@ def test_it_does_not_find(code, field, invoice, context):
 def test_every_finding_code_has_a_trigger_and_a_near_miss():
     assert {param.values[0] for param in TRIGGERS} == set(MESSAGES)
     assert {param.values[0] for param in NEAR_MISSES} == set(MESSAGES)
-    assert set(SEVERITIES) == set(MESSAGES)
+    assert set(SEVERITIES) == set(EXPECTED_SEVERITY) == set(MESSAGES)
 
 
 @pytest.mark.parametrize(
