@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Replace
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,11 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         if password_changed:
             self.auth_token_set.all().delete()
+
+
+NAME_KEY = Lower(Replace("name", models.Value(" "), models.Value("")))
+"""A company name as compared: without its spaces (names are stored with their whitespace collapsed
+to single spaces, services._clean_name), in lower case; "甲商贸 有限公司" is "甲商贸有限公司"."""
 
 
 class Company(models.Model):
@@ -57,11 +62,9 @@ class Company(models.Model):
 
     class Meta:
         ordering = ["name"]
-        # Names are stored with their whitespace collapsed (services._clean_name), so this makes a
-        # name unique whatever its case and spacing.
         constraints = [
             models.UniqueConstraint(
-                Lower("name"),
+                NAME_KEY,
                 name="company_name_unique",
                 violation_error_message=_("This company name is already in use."),
             )

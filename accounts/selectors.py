@@ -1,9 +1,10 @@
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from knox.models import AuthToken
 
-from accounts.models import Company, Invitation, Membership, MembershipEvent, User
+from accounts.models import NAME_KEY, Company, Invitation, Membership, MembershipEvent, User
 from accounts.roles import Role
 
 
@@ -32,8 +33,9 @@ def company_get_by_tin(*, tin: str) -> Company | None:
 
 
 def company_name_taken(*, name: str, other_than: Company | None = None) -> bool:
-    """Whether another company has this name, in any case (names are stored whitespace-collapsed)."""
-    others = Company.objects.filter(name__iexact=name)
+    """Whether another company has this name, whatever its case and spacing."""
+    key = Lower(Value("".join(name.split())))
+    others = Company.objects.alias(name_key=NAME_KEY).filter(name_key=key)
     if other_than is not None and other_than.pk:
         others = others.exclude(pk=other_than.pk)
     return others.exists()
