@@ -15,6 +15,7 @@ REASONS = {
     "unsafe_archive": _("The archive was refused: it would unpack outside its folder or to an unusual size."),
     "unsafe_xml": _("The XML was refused: it declares entities or a DTD, which invoice XML never needs."),
     "not_invoice": _("No invoice was found in the file."),
+    "unsafe_file": _("The file could not be read safely."),
     "storage_full": _("The server's disk is full; the file was not kept. Tell your admin."),
     # the job
     "unpacked": _("Unpacked into %(count)s files."),
@@ -33,7 +34,11 @@ REASONS = {
     "moved": _("Moved to %(company)s."),
     "missing_fields": _("Some key fields could not be read: %(fields)s."),
     "uncertain": _("Some fields need a look before the invoice goes into the ledger."),
-    "stuck": _("Reading the file did not finish (the worker stopped twice). Retry it, or enter it by hand."),
+    # A job whose reading was started twice and never finished: the sweep does not send it a third time.
+    "stuck": _(
+        "The file could not be read safely: reading it stopped twice before it finished (the process "
+        "reading it died). The original is kept; enter the invoice by hand, or retry it."
+    ),
     "internal": _("Something went wrong reading this file; it has been logged. Retry it later."),
     "rejected": _("Rejected: %(reason)s"),
 }

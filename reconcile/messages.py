@@ -67,6 +67,10 @@ ACTION_LABELS = {
 }
 IMPORT_ERRORS = {
     "nothing_read": _("None of the %(count)s rows could be read. The first, row %(row)s: %(problem)s"),
+    "crashed": _(
+        "The file could not be read safely: reading it stopped twice before it finished (the process "
+        "reading it died). The original is kept; check the export, or tell your admin."
+    ),
     "interrupted": _(
         "Reading the export was interrupted twice (the server stopped or ran out of memory). Upload it "
         "again; if it happens again, tell your admin."
@@ -78,6 +82,7 @@ IMPORT_ERRORS = {
         "or the 勾选 list."
     ),
     "corrupt": _("The file is damaged and cannot be opened."),
+    "unsafe_file": _("The file could not be read safely."),
     "encoding": _("The CSV file is neither UTF-8 nor GBK text."),
     "no_header": _("No header row with the bureau's column names was found."),
     "too_many_rows": _("The export has more than %(max_rows)s rows; export a shorter period."),

@@ -188,6 +188,8 @@ MAX_ATTEMPTS = 2
 
 
 IMPORT_INTERRUPTED = {"error_code": "interrupted"}
+# An import whose reading was started twice and never finished: its reader died with it both times.
+IMPORT_CRASHED = {"error_code": "crashed"}
 
 
 def _take_back(item: BureauImport | ReconRun, busy: str, failure: dict) -> str | None:
@@ -221,7 +223,7 @@ def sweep_stuck(*, older_than: timedelta = STUCK_AFTER) -> dict[str, int]:
     cutoff = timezone.now() - older_than
     outcome = {"requeued": 0, "failed": 0, "sent_again": 0}
     stuck = [
-        (BureauImport, BureauImport.State.READING, read_import_task, IMPORT_INTERRUPTED),
+        (BureauImport, BureauImport.State.READING, read_import_task, IMPORT_CRASHED),
         (ReconRun, ReconRun.State.RUNNING, run_task, {"error": "interrupted", "finished_at": timezone.now()}),
     ]
     for model, busy, task, failure in stuck:

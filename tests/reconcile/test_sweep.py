@@ -64,8 +64,8 @@ def test_an_import_left_reading_is_read_again_then_failed_with_a_reason(company)
     BureauImport.objects.filter(pk=bureau_import.pk).update(state="reading", started_at=long_ago, attempts=2)
     assert services.sweep_stuck()["failed"] == 1
     bureau_import.refresh_from_db()
-    assert bureau_import.error_code == "interrupted"
-    assert "中断" in services.import_failure_message(bureau_import)
+    assert bureau_import.error_code == "crashed"
+    assert "文件无法安全读取" in services.import_failure_message(bureau_import)
 
 
 def test_work_under_way_is_left_alone(company):
