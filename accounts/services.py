@@ -237,14 +237,15 @@ def member_invite(
     if user is None:
         user = _account_create(username=username, email=email, password=password)
     Invitation.objects.filter(expires_at__lte=timezone.now()).delete()
-    invitation, _created = Invitation.objects.update_or_create(
+    invitation, created = Invitation.objects.update_or_create(
         company=company,
         user=user,
         defaults={"role": role, "invited_by": by, "expires_at": timezone.now() + INVITATION_VALID_FOR},
     )
     _event(company, MembershipEvent.Kind.INVITED, username=username, by=by, role=role)
     log.info("%s invited to %s as %s by %s", username, company.tin, role, by)
-    transaction.on_commit(lambda: _mail_invitation(invitation.pk))
+    if created:  # a renewed invitation is not mailed again, so inviting cannot flood a mailbox
+        transaction.on_commit(lambda: _mail_invitation(invitation.pk))
     return MemberInvited(username, role, invitation.expires_at)
 
 

@@ -177,14 +177,22 @@ def test_an_expired_invitation_is_gone(bob, bob_invited_to_b, browser_as):
     assert companies_of(bob) == [TIN_A]
 
 
-def test_inviting_again_renews_the_one_invitation(bob, charlie, company_b, bob_invited_to_b):
-    Invitation.objects.filter(pk=bob_invited_to_b.pk).update(expires_at=timezone.now() + timedelta(days=1))
-    services.member_invite(
-        company=company_b, username="bob", role=Role.CLERK, by=charlie, password=INITIAL_PASSWORD
-    )
+def test_inviting_again_renews_the_one_invitation_and_mails_once(
+    bob, charlie, company_b, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_invite(
+            company=company_b, username="bob", role=Role.ACCOUNTANT, by=charlie, password=INITIAL_PASSWORD
+        )
+    Invitation.objects.filter(user=bob).update(expires_at=timezone.now() + timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_invite(
+            company=company_b, username="bob", role=Role.CLERK, by=charlie, password=INITIAL_PASSWORD
+        )
     (invitation,) = Invitation.objects.filter(user=bob)
     assert invitation.role == Role.CLERK
     assert invitation.expires_at - timezone.now() > timedelta(days=13)
+    assert [m.to for m in mail.outbox] == [["bob@example.com"]]
 
 
 @pytest.mark.parametrize("stranger", ["alice", "charlie"])
@@ -256,3 +264,9 @@ def test_the_answer_is_in_english_too(charlie, company_b, browser_as):
     assert missing.status_code == 400
     assert missing.context["form"].has_error("password", "required")
     assert not User.objects.filter(username="yan").exists()
+
+
+def test_every_page_tells_bob_an_invitation_waits(bob, bob_invited_to_b, browser_as):
+    home = browser_as(bob).get(reverse("home")).text
+    assert f'<a href="{reverse("invitations")}">邀请 (1)</a>' in home
+    assert "有 1 家公司邀请您加入。" in home
