@@ -9,6 +9,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -66,7 +67,8 @@ def _chunks(content: Content) -> Iterator[bytes]:
 
 def store_blob(content: Content) -> str:
     """Keep the bytes (once) and return their SHA-256. A stored copy that no longer hashes to its name
-    (altered or damaged on disk) is replaced by these good bytes, and the replacement is logged."""
+    (altered or damaged on disk) is replaced by these good bytes; the altered copy is kept aside, where
+    the integrity check reports it."""
     digest = hashlib.sha256()
     for chunk in _chunks(content):
         digest.update(chunk)
@@ -75,7 +77,8 @@ def store_blob(content: Content) -> str:
     if path.exists():
         if blob_is_intact(sha256):
             return sha256
-        logger.warning("stored original %s did not match its hash; replaced with the uploaded bytes", sha256)
+        kept = _set_aside(path)
+        logger.warning("stored original %s did not match its hash; kept at %s and replaced", sha256, kept)
     private_directory(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     try:
@@ -93,6 +96,16 @@ def store_blob(content: Content) -> str:
             raise StorageFull(error.errno, "no space left for the file") from None
         raise
     return sha256
+
+
+def _set_aside(path: Path) -> Path:
+    """Keep an altered copy under DATA_DIR/replaced/<sha256>.<UTC time>, for whoever looks into it.
+    A second link to it: the altered bytes stay in place until the good ones replace them."""
+    folder = settings.DATA_DIR / "replaced"
+    private_directory(folder)
+    kept = folder / f"{path.name}.{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}"
+    os.link(path, kept)
+    return kept
 
 
 def read_blob(sha256: str) -> bytes:

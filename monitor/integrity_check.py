@@ -22,7 +22,7 @@ from monitor import anomalies
 from monitor.anomalies import Observation
 from monitor.chained_state_check import check_chained_state
 from monitor.checkruns import recorded
-from monitor.integrity import check_store
+from monitor.integrity import check_store, replaced_copies
 from monitor.models import AnomalyEvent, CheckRun, Severity
 from reconcile.models import DecisionEvent
 
@@ -72,6 +72,7 @@ def _files(result: IntegrityResult) -> dict:
             result.rows.append(
                 {"kind": f"file_{finding.problem}", "company": company, "subject": finding.path}
             )
+    seen["file_replaced"] = _replaced(result, owners, companies)
     for kind, observations in seen.items():
         anomalies.report(kind, observations)
     return {
@@ -79,6 +80,18 @@ def _files(result: IntegrityResult) -> dict:
         "bytes": report.bytes,
         "files_seconds": round(time.perf_counter() - started, 3),
     }
+
+
+def _replaced(result: IntegrityResult, owners: dict, companies: dict) -> list[Observation]:
+    """The altered copies the store kept aside when a re-upload replaced them, until deleted."""
+    observations = []
+    for copy in replaced_copies(settings.DATA_DIR / "replaced"):
+        key = f"replaced:{copy.sha256}:{copy.at:%Y%m%dT%H%M%S%f}"
+        details = {"sha256": copy.sha256, "kept": copy.path, "at": f"{copy.at:%Y-%m-%d %H:%M:%S} UTC"}
+        for company in [companies[pk] for pk in owners.get(copy.sha256, ())] or [None]:
+            observations.append(Observation(key, Severity.WARNING, company, details=details))
+            result.rows.append({"kind": "file_replaced", "company": company, "subject": copy.path})
+    return observations
 
 
 def _trails(result: IntegrityResult) -> dict:

@@ -14,10 +14,13 @@ TITLES = {
     "file_altered": _("A stored original was altered"),
     "file_missing": _("A stored original is missing"),
     "file_orphan": _("A file nothing refers to"),
+    "file_replaced": _("An altered original was replaced by a good upload"),
     "audit_chain": _("The audit trail was tampered with"),
     "duplicate_identity": _("An invoice is in the ledger twice"),
     "backup_failed": _("The backup failed"),
     "job_missed": _("A periodic job did not run"),
+    "job_loop_stopped": _("The periodic jobs have stopped running"),
+    "job_loop_died": _("The periodic jobs stopped unexpectedly and were started again"),
     "open_discrepancies": _("Differences with the bureau are open"),
     "findings_drift": _("Stored findings no longer match the rules"),
     "invoice_errors": _("Invoices break the fapiao rules"),
@@ -40,6 +43,10 @@ SENTENCES = {
     "file_altered": _("The bytes no longer match their hash: %(path)s. Restore it from a backup."),
     "file_missing": _("Not found on disk: %(path)s. Restore it from a backup."),
     "file_orphan": _("%(path)s is kept but no record refers to it."),
+    "file_replaced": _(
+        "The stored copy of %(sha256)s no longer matched its hash and was replaced by a good upload at "
+        "%(at)s; the altered copy is kept at %(kept)s. Find out how it was changed, then delete that copy."
+    ),
     "audit_chain": _("The %(trail)s trail is %(problem)s at event %(seq)s."),
     "duplicate_identity": _("%(identity)s is recorded %(copies)s times."),
     "open_discrepancies": _(
@@ -48,6 +55,14 @@ SENTENCES = {
     "invoice_errors": _("%(count)s invoices in the ledger have errors; correct them before filing."),
     "findings_drift": _("%(count)s invoices: open and save them again to check them against the rules."),
     "failed_captures": _("%(count)s captured files failed; retry or reject them."),
+    "job_loop_stopped": _(
+        "The loop running the periodic jobs has not been heard from since %(last)s: no backup, integrity "
+        "check or scan is being made. Restart Fapiao Desk and look at the jobs log."
+    ),
+    "job_loop_died": _(
+        "The process running the periodic jobs ended unexpectedly (exit status %(status)s) at %(at)s and "
+        "was started again; %(count)s times so far. Look at the jobs log for why."
+    ),
     "job_missed": _(
         "%(task)s was due at %(due)s and did not start: is the scheduler (beat) or the worker down?"
     ),
