@@ -42,8 +42,9 @@ from ingest.extract.pdf_text import extract_pdf_text
 from ingest.extract.qr import extract_qr, read_qr_payloads
 from ingest.extract.xml_einvoice import extract_xml
 from tests.fixtures import einvoices, invoice_images, invoice_pdfs
+from tests.fixtures.samples import missing_reason, samples_dir
 
-SAMPLES = ROOT.parent / "shared" / "fapiao" / "samples"
+SAMPLES = samples_dir()
 # What a QR code carries (docs/fapiao-rules.md §QR): 数电 codes the tax-inclusive total, legacy ones the amount.
 DIGITAL_QR_FIELDS = ("number", "issue_date", "total")
 LEGACY_QR_FIELDS = ("code", "number", "issue_date", "check_code", "amount")
@@ -86,6 +87,10 @@ def values(extraction) -> dict:
 
 
 def truth_json() -> dict:
+    """The corpus's ground truth, or nothing (the real-sample rows are then left out) without it."""
+    if not SAMPLES.is_dir():
+        print(f"real samples left out: {missing_reason()}")
+        return {}
     return json.loads((SAMPLES / "truth.json").read_text())
 
 
