@@ -3,11 +3,15 @@
     BACKUP_DIR/blobs/ab/cd/<sha256>            every original once, shared by all snapshots
     BACKUP_DIR/snapshots/<UTC stamp>/manifest.json
     BACKUP_DIR/snapshots/<UTC stamp>/database.dump      (pg_dump custom format; SQLite: database.sqlite3)
+    BACKUP_DIR/snapshots/<UTC stamp>/verified.json      written once the snapshot has been proven
 
 The manifest holds the SHA-256 of the database part, the originals the snapshot needs, the app and
-schema versions, and each table's row count and checksum as they were. A snapshot is verified by
-restoring its database into a scratch database and comparing those counts and checksums; restoring
-checks every hash first and refuses a database that already holds data unless told."""
+schema versions, and each table's row count and checksum as they were. An original is copied only
+when its bytes still hash to its name: one damaged in the file store never replaces the good copy an
+earlier snapshot keeps ("damaged" in the manifest), and with no good copy anywhere it is left out
+("skipped"). A snapshot is verified by re-hashing every part and restoring its database into a
+scratch database to compare those counts and checksums. Restoring is monitor/restoring.py,
+retention monitor/retention.py."""
 
 import hashlib
 import json
@@ -18,7 +22,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,10 +35,11 @@ from django.db.migrations.recorder import MigrationRecorder
 from ingest.models import StoredFile
 from ingest.storage import ORIGINAL_MODE, PRIVATE_DIRECTORY_MODE, blob_path, private_directory
 from monitor.integrity import file_sha256
-from monitor.sealing import SealError, key_from_text, opened, seal, unseal
+from monitor.sealing import MAGIC, NONCE, TAG, SealError, key_from_text, opened, seal, unseal
 
 FORMAT = 1
 PRIVATE_FILE_MODE = 0o600  # the snapshot's database part and manifest: the owner only
+VERIFIED = "verified.json"
 # Rows hashed one by one, the hashes sorted and hashed again: independent of the physical order.
 FINGERPRINT_SQL = (
     "SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) "
@@ -52,6 +57,23 @@ class Snapshot:
     path: Path
     manifest: dict
 
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Originals left out because the file store held no good copy: sha256 -> "altered"/"missing"."""
+        return self.manifest.get("skipped", {})
+
+    @property
+    def damaged(self) -> dict[str, str]:
+        """Originals damaged in the file store whose earlier good copy the snapshot keeps."""
+        return self.manifest.get("damaged", {})
+
+
+@dataclass
+class Originals:
+    files: dict[str, int] = field(default_factory=dict)  # in the snapshot: sha256 -> size
+    damaged: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
 
 def backup_root() -> Path:
     return settings.BACKUP_DIR
@@ -65,7 +87,7 @@ def backup_key() -> bytes | None:
         raise BackupError(str(error)) from None
 
 
-def _blob(root: Path, sha256: str, sealed: bool) -> Path:
+def blob_in_backup(root: Path, sha256: str, sealed: bool) -> Path:
     return root / "blobs" / sha256[:2] / sha256[2:4] / (f"{sha256}.sealed" if sealed else sha256)
 
 
@@ -76,7 +98,7 @@ def _stamp() -> str:
 # Database: dump, restore, and the per-table fingerprint that proves a restore.
 
 
-def _tables() -> list[str]:
+def tables() -> list[str]:
     """The tables of the project's models and Django's own, in a stable order."""
     names = {model._meta.db_table for model in apps.get_models(include_auto_created=True)}
     names.add(MigrationRecorder.Migration._meta.db_table)
@@ -84,30 +106,41 @@ def _tables() -> list[str]:
     return sorted(names & existing)
 
 
-def _fingerprint_postgres(conninfo: str, tables: list[str]) -> dict[str, dict]:
+def fingerprint_postgres(conninfo_text: str, table_names: list[str]) -> dict[str, dict]:
     result = {}
-    with psycopg.connect(conninfo) as database, database.cursor() as cursor:
-        for table in tables:
+    with psycopg.connect(conninfo_text) as database, database.cursor() as cursor:
+        for table in table_names:
             cursor.execute(FINGERPRINT_SQL.format(table=table))
             rows, checksum = cursor.fetchone()
             result[table] = {"rows": rows, "checksum": checksum}
     return result
 
 
-def _fingerprint_sqlite(path: Path, tables: list[str]) -> dict[str, dict]:
+def fingerprint_sqlite(database: sqlite3.Connection, table_names: list[str]) -> dict[str, dict]:
     result = {}
-    with sqlite3.connect(path) as database:
-        for table in tables:
-            digests = sorted(
-                hashlib.md5(repr(row).encode(), usedforsecurity=False).hexdigest()
-                for row in database.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (table names from the models)
-            )
-            checksum = hashlib.md5("".join(digests).encode(), usedforsecurity=False).hexdigest()
-            result[table] = {"rows": len(digests), "checksum": checksum}
+    for table in table_names:
+        digests = sorted(
+            hashlib.md5(repr(row).encode(), usedforsecurity=False).hexdigest()
+            for row in database.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (table names from the models)
+        )
+        checksum = hashlib.md5("".join(digests).encode(), usedforsecurity=False).hexdigest()
+        result[table] = {"rows": len(digests), "checksum": checksum}
     return result
 
 
-def _conninfo(name: str | None = None) -> str:
+def _fingerprint_sqlite_file(path: Path, table_names: list[str]) -> dict[str, dict]:
+    database = sqlite3.connect(path)
+    try:
+        return fingerprint_sqlite(database, table_names)
+    finally:
+        database.close()
+
+
+def differing_tables(expected: dict[str, dict], found: dict[str, dict]) -> list[str]:
+    return sorted(table for table in expected if found.get(table) != expected[table])
+
+
+def conninfo(name: str | None = None) -> str:
     database = settings.DATABASES["default"]
     parts = {
         "dbname": name or database["NAME"],
@@ -133,21 +166,21 @@ def _pg_environment() -> dict[str, str]:
     return environment
 
 
-def _run(command: list[str]) -> None:
+def run_tool(command: list[str]) -> None:
     done = subprocess.run(command, env=_pg_environment(), capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()[-500:]}")
 
 
-def _postgres() -> bool:
+def postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
 def _dump_database(folder: Path) -> tuple[Path, dict]:
-    tables = _tables()
-    if _postgres():
+    table_names = tables()
+    if postgres():
         target = folder / "database.dump"
-        _run(
+        run_tool(
             [
                 "pg_dump",
                 "--format=custom",
@@ -156,11 +189,15 @@ def _dump_database(folder: Path) -> tuple[Path, dict]:
                 settings.DATABASES["default"]["NAME"],
             ]
         )
-        return target, _fingerprint_postgres(_conninfo(), tables)
+        return target, fingerprint_postgres(conninfo(), table_names)
     target = folder / "database.sqlite3"
-    with sqlite3.connect(settings.DATABASES["default"]["NAME"]) as source, sqlite3.connect(target) as copy:
+    source, copy = sqlite3.connect(settings.DATABASES["default"]["NAME"]), sqlite3.connect(target)
+    try:
         source.backup(copy)
-    return target, _fingerprint_sqlite(target, tables)
+    finally:
+        source.close()
+        copy.close()
+    return target, _fingerprint_sqlite_file(target, table_names)
 
 
 # Snapshots
@@ -174,7 +211,7 @@ def create_snapshot() -> Snapshot:
     folder.mkdir(mode=PRIVATE_DIRECTORY_MODE)
     key = backup_key()
     try:
-        dump, tables = _dump_database(folder)
+        dump, table_fingerprints = _dump_database(folder)
         plain_sha256 = file_sha256(dump)
         if key is not None:
             sealed = dump.with_name(dump.name + ".sealed")
@@ -182,7 +219,7 @@ def create_snapshot() -> Snapshot:
             dump.unlink()
             dump = sealed
         dump.chmod(PRIVATE_FILE_MODE)
-        files = _copy_originals(root, key)
+        originals = _copy_originals(root, key)
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(),
@@ -193,30 +230,50 @@ def create_snapshot() -> Snapshot:
                 "file": dump.name,
                 "sha256": file_sha256(dump),
                 "plain_sha256": plain_sha256,
-                "tables": tables,
+                "tables": table_fingerprints,
             },
-            "files": files,
+            "files": originals.files,
+            "damaged": originals.damaged,
+            "skipped": originals.skipped,
             "encrypted": key is not None,
         }
-        partial = folder / "manifest.json.partial"
-        partial.touch(mode=PRIVATE_FILE_MODE)
-        partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        partial.replace(folder / "manifest.json")
+        _write_private(folder / "manifest.json", manifest)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return Snapshot(folder, manifest)
 
 
-def _copy_originals(root: Path, key: bytes | None) -> dict[str, int]:
-    """Every original the database refers to, copied (sealed, with a key) into the backup once."""
-    files = {}
+def _write_private(path: Path, content: dict) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.touch(mode=PRIVATE_FILE_MODE)
+    partial.write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
+    partial.replace(path)
+
+
+def _problem(path: Path, sha256: str) -> str | None:
+    """What is wrong with the file store's copy of an original: "missing", "altered" or nothing."""
+    if not path.is_file():
+        return "missing"
+    return None if file_sha256(path) == sha256 else "altered"
+
+
+def _copy_originals(root: Path, key: bytes | None) -> Originals:
+    """Every original the database refers to, copied (sealed, with a key) into the backup once, and
+    only when its bytes still hash to its name. A good copy already in the backup is kept whatever
+    became of the file store's; a damaged copy in the backup is replaced from a good original."""
+    originals = Originals()
     for sha256 in StoredFile.objects.values_list("sha256", flat=True).distinct().iterator(10_000):
         source = blob_path(sha256)
-        target = _blob(root, sha256, sealed=key is not None)
-        if not target.exists():
-            if not source.exists():
-                raise BackupError(f"the original {sha256} is missing from the file store")
+        target = blob_in_backup(root, sha256, sealed=key is not None)
+        problem = _problem(source, sha256)
+        if _good_copy(target, sha256, key):
+            if problem:
+                originals.damaged[sha256] = problem
+        elif problem:
+            originals.skipped[sha256] = problem
+            continue
+        else:
             private_directory(target.parent)
             partial = target.with_name(target.name + ".partial")
             if key is None:
@@ -225,8 +282,13 @@ def _copy_originals(root: Path, key: bytes | None) -> dict[str, int]:
                 seal(source, partial, key)
             partial.chmod(ORIGINAL_MODE)
             partial.replace(target)
-        files[sha256] = source.stat().st_size
-    return files
+        originals.files[sha256] = _plain_size(target, key)
+    return originals
+
+
+def _plain_size(path: Path, key: bytes | None) -> int:
+    overhead = 0 if key is None else len(MAGIC) + NONCE + TAG
+    return path.stat().st_size - overhead
 
 
 def _schema_versions() -> dict[str, str]:
@@ -244,20 +306,26 @@ def load(path: Path) -> Snapshot:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{path}: snapshot format {manifest.get('format')} is not {FORMAT}")
-    dump = path / manifest["database"]["file"]
+    snapshot = Snapshot(path, manifest)
+    _check_parts(snapshot)
+    return snapshot
+
+
+def _check_parts(snapshot: Snapshot) -> None:
+    manifest = snapshot.manifest
+    dump = snapshot.path / manifest["database"]["file"]
     if not dump.is_file() or file_sha256(dump) != manifest["database"]["sha256"]:
         raise BackupError(f"{dump.name} is missing or altered")
     key = backup_key() if manifest["encrypted"] else None
     if manifest["encrypted"] and key is None:
-        raise BackupError(f"{path.name} is sealed: set BACKUP_KEY to the key it was taken with")
+        raise BackupError(f"{snapshot.path.name} is sealed: set BACKUP_KEY to the key it was taken with")
     for sha256 in manifest["files"]:
-        blob = _blob(path.parent.parent, sha256, sealed=key is not None)
-        if not blob.is_file() or _plain_sha256(blob, key) != sha256:
+        blob = blob_in_backup(snapshot.path.parent.parent, sha256, sealed=key is not None)
+        if not blob.is_file() or plain_sha256(blob, key) != sha256:
             raise BackupError(f"the original {sha256} is missing from the backup or altered")
-    return Snapshot(path, manifest)
 
 
-def _plain_sha256(path: Path, key: bytes | None) -> str:
+def plain_sha256(path: Path, key: bytes | None) -> str:
     if key is None:
         return file_sha256(path)
     digest = hashlib.sha256()
@@ -269,8 +337,17 @@ def _plain_sha256(path: Path, key: bytes | None) -> str:
     return digest.hexdigest()
 
 
+def _good_copy(path: Path, sha256: str, key: bytes | None) -> bool:
+    """The backup's copy is there and its plain bytes hash to their name. A sealed copy that does not
+    open (a changed byte) is not good; it is replaced from the file store if the original is."""
+    try:
+        return path.is_file() and plain_sha256(path, key) == sha256
+    except BackupError:
+        return False
+
+
 @contextmanager
-def _plain_dump(snapshot: Snapshot) -> Iterator[Path]:
+def plain_dump(snapshot: Snapshot) -> Iterator[Path]:
     """The snapshot's database part, opened into a temporary file when sealed."""
     dump = snapshot.path / snapshot.manifest["database"]["file"]
     if not snapshot.manifest["encrypted"]:
@@ -286,108 +363,31 @@ def _plain_dump(snapshot: Snapshot) -> Iterator[Path]:
 
 
 def verify(snapshot: Snapshot) -> None:
-    """Restore the database part into a scratch database and compare every table's fingerprint."""
-    with _plain_dump(snapshot) as dump:
+    """Re-hash every part, restore the database part into a scratch database and compare every
+    table's fingerprint; only then is the snapshot marked verified (retention relies on the mark)."""
+    _check_parts(snapshot)
+    with plain_dump(snapshot) as dump:
         _verify(snapshot, dump)
+    _write_private(snapshot.path / VERIFIED, {"verified_at": datetime.now(UTC).isoformat()})
+
+
+def is_verified(path: Path) -> bool:
+    return (path / VERIFIED).is_file()
 
 
 def _verify(snapshot: Snapshot, dump: Path) -> None:
     expected = snapshot.manifest["database"]["tables"]
     if snapshot.manifest["database"]["engine"] == "postgresql":
         scratch = f"{settings.DATABASES['default']['NAME']}_verify_{os.getpid()}"[:63]
-        _run(["dropdb", "--if-exists", scratch])
-        _run(["createdb", scratch])
+        run_tool(["dropdb", "--if-exists", scratch])
+        run_tool(["createdb", scratch])
         try:
-            _run(["pg_restore", "--no-owner", f"--dbname={scratch}", str(dump)])
-            found = _fingerprint_postgres(_conninfo(scratch), sorted(expected))
+            run_tool(["pg_restore", "--no-owner", f"--dbname={scratch}", str(dump)])
+            found = fingerprint_postgres(conninfo(scratch), sorted(expected))
         finally:
-            _run(["dropdb", "--if-exists", scratch])
+            run_tool(["dropdb", "--if-exists", scratch])
     else:
-        found = _fingerprint_sqlite(dump, sorted(expected))
-    different = sorted(table for table in expected if found.get(table) != expected[table])
+        found = _fingerprint_sqlite_file(dump, sorted(expected))
+    different = differing_tables(expected, found)
     if different:
         raise BackupError(f"the restored copy differs in {', '.join(different[:10])}")
-
-
-def holds_data() -> bool:
-    from accounts.models import Company
-
-    return Company.objects.exists()
-
-
-def restore(snapshot: Snapshot, *, force: bool = False) -> None:
-    """Put the snapshot's database and originals back. Refuses a database holding data unless forced."""
-    if holds_data() and not force:
-        raise BackupError("the database already holds data; restore into an empty one, or pass --force")
-    connection.close()
-    with _plain_dump(snapshot) as dump:
-        if snapshot.manifest["database"]["engine"] == "postgresql":
-            if not _postgres():
-                raise BackupError("a PostgreSQL snapshot restores only into PostgreSQL")
-            name = settings.DATABASES["default"]["NAME"]
-            _run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={name}", str(dump)])
-        else:
-            shutil.copyfile(dump, settings.DATABASES["default"]["NAME"])
-    key = backup_key() if snapshot.manifest["encrypted"] else None
-    for sha256 in snapshot.manifest["files"]:
-        target = blob_path(sha256)
-        if not target.exists():
-            private_directory(target.parent)
-            source = _blob(snapshot.path.parent.parent, sha256, sealed=key is not None)
-            if key is None:
-                shutil.copyfile(source, target)
-            else:
-                unseal(source, target, key)
-            target.chmod(ORIGINAL_MODE)
-
-
-# Retention
-
-
-def snapshots(root: Path | None = None) -> list[Path]:
-    folder = (root or backup_root()) / "snapshots"
-    return (
-        sorted(path for path in folder.glob("*Z") if (path / "manifest.json").is_file())
-        if folder.is_dir()
-        else []
-    )
-
-
-def kept_by_retention(stamps: list[str], *, daily: int = 7, weekly: int = 4, monthly: int = 12) -> set[str]:
-    """The newest snapshot of each of the last `daily` days, `weekly` ISO weeks and `monthly` months."""
-    moments = sorted(
-        ((datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ"), stamp) for stamp in stamps), reverse=True
-    )
-    kept: set[str] = set()
-    for count, bucket in (
-        (daily, lambda m: m.date()),
-        (weekly, lambda m: m.isocalendar()[:2]),
-        (monthly, lambda m: (m.year, m.month)),
-    ):
-        seen = []
-        for moment, stamp in moments:
-            key = bucket(moment)
-            if key not in seen:
-                seen.append(key)
-                if len(seen) <= count:
-                    kept.add(stamp)
-    return kept
-
-
-def prune(root: Path | None = None) -> list[str]:
-    """Delete the snapshots retention does not keep, then the originals no snapshot needs."""
-    root = root or backup_root()
-    existing = snapshots(root)
-    keep = kept_by_retention([path.name for path in existing], **settings.BACKUP_RETENTION)
-    removed = []
-    for path in existing:
-        if path.name not in keep:
-            shutil.rmtree(path)
-            removed.append(path.name)
-    needed = set()
-    for path in snapshots(root):
-        needed.update(json.loads((path / "manifest.json").read_text(encoding="utf-8"))["files"])
-    for blob in (root / "blobs").glob("??/??/*"):
-        if blob.name.removesuffix(".sealed") not in needed:
-            blob.unlink()
-    return removed

@@ -1,7 +1,7 @@
-"""Backups that are proven: snapshot, wipe, restore, and every row and file is as it was."""
+"""Backups that are proven: snapshot, wipe, restore, and every row and file is as it was; an original
+damaged in the file store is never copied into a backup."""
 
 import base64
-from datetime import datetime, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -14,8 +14,10 @@ from ingest import storage
 from ingest.services import store_file
 from invoices.models import Invoice
 from monitor import backups
-from monitor.backups import BackupError, create_snapshot, kept_by_retention, load, restore, verify
+from monitor.backups import BackupError, create_snapshot, is_verified, load, verify
 from monitor.models import Anomaly, CheckRun
+from monitor.restoring import restore
+from monitor.retention import snapshots
 from monitor.sealing import SealError, key_from_text, seal, unseal
 from tests.fixtures.recon_ledger import store_ledger
 from tests.fixtures.recon_scenarios import scenario
@@ -28,7 +30,7 @@ def backup_dir(settings, tmp_path):
 
 
 def fingerprint() -> dict:
-    return backups._fingerprint_postgres(backups._conninfo(), backups._tables())
+    return backups.fingerprint_postgres(backups.conninfo(), backups.tables())
 
 
 def books(invoices: int = 10_000):
@@ -89,6 +91,7 @@ def test_an_altered_snapshot_is_refused_and_a_bad_copy_fails_verification():
     second.manifest["database"]["tables"]["invoices_invoice"]["rows"] += 1
     with pytest.raises(BackupError, match="invoices_invoice"):
         verify(second)
+    assert not is_verified(second.path)
     with pytest.raises(BackupError, match="no manifest"):
         load(Path(second.path.parent))
 
@@ -105,26 +108,99 @@ def test_the_command_prints_the_path_last_and_records_the_run():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_backup_is_an_anomaly_until_one_succeeds():
-    _company, originals = books(20)
-    storage.blob_path(originals[0].sha256).unlink()
-    with pytest.raises(CommandError, match="missing from the file store"):
+def test_a_failed_backup_is_an_anomaly_until_one_succeeds(settings):
+    books(20)
+    settings.BACKUP_KEY = "short"
+    with pytest.raises(CommandError, match="BACKUP_KEY must be 32 bytes"):
         call_command("backup_snapshot", stdout=StringIO())
     assert Anomaly.objects.get(kind="backup_failed").state == "open"
     assert CheckRun.objects.get(name="backup").outcome == "failed"
-    storage.store_blob("原件 0".encode())
+    settings.BACKUP_KEY = ""
     call_command("backup_snapshot", stdout=StringIO())
     assert Anomaly.objects.get(kind="backup_failed").state == "resolved"
 
 
-def test_retention_keeps_seven_days_four_weeks_and_twelve_months():
-    start = datetime(2026, 11, 28, 3, 0)
-    stamps = [(start - timedelta(days=day)).strftime("%Y%m%dT%H%M%S%fZ") for day in range(400)]
-    kept = kept_by_retention(stamps, daily=7, weekly=4, monthly=12)
-    days = sorted((start - datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ")).days for stamp in kept)
-    assert days[:7] == [0, 1, 2, 3, 4, 5, 6]
-    assert len(kept) <= 7 + 4 + 12 and max(days) < 366
-    assert kept_by_retention(stamps[:1]) == {stamps[0]}
+def flip_a_byte(path: Path) -> None:
+    """What a failing disk or a careless hand does to a stored original (kept 0400)."""
+    path.chmod(0o600)
+    data = bytearray(path.read_bytes())
+    data[0] ^= 0x01
+    path.write_bytes(bytes(data))
+    path.chmod(0o400)
+
+
+def backup_command() -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("backup_snapshot", stdout=out, stderr=err)
+    except CommandError as error:
+        err.write(str(error))
+        return 1, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_original_flipped_before_its_first_backup_is_left_out_and_named_not_copied(backup_dir):
+    company, _originals = books(20)
+    status, _out, _err = backup_command()
+    assert status == 0
+    late, _created = store_file(company=company, by=None, name="late.pdf", data="后来的原件".encode())
+    flip_a_byte(storage.blob_path(late.sha256))
+
+    status, out, err = backup_command()
+    assert status == 1
+    said = f"not backed up / 未备份: the original {late.sha256} in the file store no longer hashes"
+    assert said in err
+    assert "backup incomplete / 备份不完整: 1 originals could not be backed up" in err
+    assert "5 files, 1 left out; verified" in out
+    path = Path(out.strip().splitlines()[-1])
+    assert not list((backup_dir / "blobs").glob(f"??/??/{late.sha256}*"))  # the bad bytes were not copied
+    snapshot = load(path)  # the snapshot is whole without it: database and the five good originals
+    assert snapshot.skipped == {late.sha256: "altered"} and late.sha256 not in snapshot.manifest["files"]
+    assert is_verified(path)
+    assert snapshots()[-1] == path
+    anomaly = Anomaly.objects.get(kind="backup_failed", key=f"file:{late.sha256}")
+    assert (anomaly.state, anomaly.severity) == ("open", "critical")
+    run = CheckRun.objects.filter(name="backup").latest("started_at")
+    assert (run.outcome, run.counts["files"], run.counts["skipped"]) == ("problems", 5, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_original_damaged_after_its_backup_keeps_the_good_copy_and_restore_puts_it_back(backup_dir):
+    _company, originals = books(20)
+    backup_command()
+    damaged = storage.blob_path(originals[0].sha256)
+    flip_a_byte(damaged)
+
+    status, out, err = backup_command()
+    assert status == 0, err
+    said = f"the original {originals[0].sha256} in the file store no longer hashes to its name; the backup"
+    assert said in err
+    path = Path(out.strip().splitlines()[-1])
+    snapshot = load(path)
+    assert snapshot.damaged == {originals[0].sha256: "altered"} and snapshot.skipped == {}
+    (kept,) = (backup_dir / "blobs").glob(f"??/??/{originals[0].sha256}")
+    assert kept.read_bytes() == "原件 0".encode()
+    assert Anomaly.objects.get(kind="backup_failed", key=f"file:{originals[0].sha256}").severity == "error"
+
+    out = StringIO()
+    call_command("restore_snapshot", str(path), "--force", stdout=out)
+    assert f"replaced the damaged original {originals[0].sha256}" in out.getvalue()
+    assert "1 damaged ones replaced, 4 already intact" in out.getvalue()
+    assert damaged.read_bytes() == "原件 0".encode()
+    assert damaged.stat().st_mode & 0o777 == 0o400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_copy_in_the_backup_is_replaced_from_a_good_original(backup_dir):
+    _company, originals = books(20)
+    backup_command()
+    (in_backup,) = (backup_dir / "blobs").glob(f"??/??/{originals[1].sha256}")
+    flip_a_byte(in_backup)
+    status, out, _err = backup_command()
+    assert status == 0
+    assert in_backup.read_bytes() == "原件 1".encode()
+    load(Path(out.strip().splitlines()[-1]))
 
 
 KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()

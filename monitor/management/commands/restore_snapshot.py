@@ -2,13 +2,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from monitor.backups import BackupError, load, restore
+from monitor.backups import BackupError, load
+from monitor.restoring import restore
 
 
 class Command(BaseCommand):
     help = (
         "Restore a backup snapshot: its manifest is checked first; a database holding data is refused "
-        "unless --force."
+        "unless --force, and so is a database a running app holds. Afterwards every table is compared "
+        "with the manifest and originals that are missing or damaged are put back."
     )
 
     def add_arguments(self, parser):
@@ -20,7 +22,18 @@ class Command(BaseCommand):
     def handle(self, *args, path: Path, force: bool, **options):
         try:
             snapshot = load(path)
-            restore(snapshot, force=force)
+            restored = restore(snapshot, force=force)
         except BackupError as error:
             raise CommandError(f"not restored / 未恢复: {error}") from None
-        self.stdout.write(f"restored {path.name}: {len(snapshot.manifest['files'])} files")
+        for sha256 in restored.repaired:
+            self.stdout.write(f"replaced the damaged original {sha256} with the snapshot's good copy")
+        for sha256 in snapshot.skipped:
+            self.stderr.write(
+                f"not in this snapshot / 此快照中没有: the original {sha256} was already damaged when it "
+                "was taken"
+            )
+        self.stdout.write(
+            f"restored {path.name}: {restored.rows} rows in {restored.tables} tables, each as the manifest "
+            f"says; {len(snapshot.manifest['files'])} files ({len(restored.written)} written back, "
+            f"{len(restored.repaired)} damaged ones replaced, {restored.intact} already intact)"
+        )
