@@ -184,11 +184,15 @@ def parse_bureau(data: bytes) -> None:
 
 @cache
 def _qr_seeds() -> list[str]:
-    """The payloads of the shared samples that parse (the file also lists strings that must not)."""
-    from tests.fixtures.samples import sample_path
+    """Generated payloads of both kinds, and those of the shared samples that parse when the corpus
+    is there (its file also lists strings that must not)."""
+    from tests.fixtures.einvoices import DIGITAL_SPEC, LEGACY_SPEC
+    from tests.fixtures.samples import have_samples, samples_dir
 
-    lines = sample_path("qr_payloads.txt").read_text(encoding="utf-8").splitlines()
-    payloads = [line.split("\t")[0] for line in lines if line and not line.startswith("#")]
+    payloads = [DIGITAL_SPEC.qr_payload, LEGACY_SPEC.qr_payload]
+    if have_samples():
+        lines = (samples_dir() / "qr_payloads.txt").read_text(encoding="utf-8").splitlines()
+        payloads += [line.split("\t")[0] for line in lines if line and not line.startswith("#")]
     readable = []
     for payload in payloads:
         with suppress(FapiaoParseError):
