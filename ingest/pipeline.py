@@ -4,6 +4,7 @@ duplicate, or put it up for review. Every way out leaves the job in a state that
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from ingest.doubts import accept_known_tins, field_json
 from ingest.extract.base import KEY_FIELDS, ExtractError
 from ingest.extract.engines import get_engine
 from ingest.extract.merge import Merged, merge
-from ingest.extract.registry import read_invoices
+from ingest.extract.registry import read_with, reader_for
 from ingest.models import IngestJob, JobState
 from ingest.parties import identity_of, other_party
 from ingest.services import (
@@ -33,6 +34,7 @@ from invoices import services as ledger
 from invoices.drafts import clean_draft
 from invoices.findings import context_for, findings_for
 from invoices.validation import Severity
+from sandbox import UnsafeFile, run_isolated
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +56,11 @@ MAX_ARCHIVE_DEPTH = 3
 
 
 def ocr_factory():
-    """The configured OCR engine, loaded on first use (once per worker process), or None when OCR is off."""
+    """The configured OCR engine, loaded on first use (once per reading process, which reads file
+    after file), or None when OCR is off. A partial, so that it travels to that process by pickle."""
     if settings.OCR_ENGINE == "off":
         return None
-    return lambda: get_engine(settings.OCR_ENGINE)
+    return partial(get_engine, settings.OCR_ENGINE)
 
 
 def claim(job_id: int) -> bool:
@@ -79,6 +82,9 @@ def process_job(job_id: int) -> None:
         _run(job)
     except ExtractError as error:
         _finish(job, JobState.FAILED, error.code, **error.params)
+    except UnsafeFile as error:
+        log.warning("job %s refused: the process reading its file %s", job.pk, error)
+        _finish(job, JobState.FAILED, "unsafe_file")
     except DatabaseError:
         raise  # the database is away: the job stays in processing and the sweep takes it again
     except Exception:
@@ -91,7 +97,10 @@ def _run(job: IngestJob) -> None:
     if job.stored_file.media == sniff.ZIP:
         _unpack(job, data)
         return
-    invoices = read_invoices(data, job.stored_file.media, ocr=ocr_factory())
+    # The reader is chosen here and runs in a child process: a file that crashes it or exhausts
+    # its limits is refused (UnsafeFile) and this worker carries on.
+    reader = reader_for(data, job.stored_file.media)
+    invoices = run_isolated(read_with, reader, data, ocr_factory(), limits=settings.PARSER_LIMITS["capture"])
     if job.part == 0 and len(invoices) > 1 and job.moved_from_id is None:
         _split(job, len(invoices))
     if job.part >= len(invoices):
@@ -109,7 +118,7 @@ def _depth(job: IngestJob) -> int:
 def _unpack(job: IngestJob, data: bytes) -> None:
     if _depth(job) >= MAX_ARCHIVE_DEPTH:
         raise ExtractError("unsafe_archive")
-    members = archives.unpack(data)
+    members = run_isolated(archives.unpack, data, limits=settings.PARSER_LIMITS["archive"])
     with transaction.atomic():
         children = []
         for member in members:

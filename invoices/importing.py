@@ -9,6 +9,7 @@ once per row."""
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,7 @@ from invoices.services import (
 )
 from invoices.spreadsheet_messages import field_column, problem_message, spreadsheet_error
 from invoices.spreadsheets import SpreadsheetError, read_table
+from sandbox import UnsafeFile, run_isolated
 
 CHUNK = 2000
 
@@ -57,9 +59,11 @@ def import_ledger(
     whole cannot be read (wrong format, missing columns); problems of single rows are reported.
     `default_kind` (a Kind value) is the kind of rows whose 票种 and 发票代码 do not tell."""
     try:
-        table = read_table(data, COLUMNS)
+        table = run_isolated(read_table, data, COLUMNS, limits=settings.PARSER_LIMITS["spreadsheet"])
     except SpreadsheetError as error:
         raise spreadsheet_error(error) from None
+    except UnsafeFile:
+        raise spreadsheet_error(SpreadsheetError("unsafe_file")) from None
     parsed = [
         ledger_row(
             row,
@@ -100,8 +104,19 @@ def _record(
         rows=len(report.rows),
         added=report.added,
         refused=len(refused),
-        refused_file=refused_rows_xlsx(data, refused) if refused else b"",
+        refused_file=_refused_file(data, refused),
     )
+
+
+def _refused_file(data: bytes, refused: list[RowOutcome]) -> bytes:
+    """The refused rows' XLSX, read from the file in a child process as the import was. Without it
+    (the second reading failed where the first did not) the import stands; only the download lacks."""
+    if not refused:
+        return b""
+    try:
+        return run_isolated(refused_rows_xlsx, data, refused, limits=settings.PARSER_LIMITS["spreadsheet"])
+    except (SpreadsheetError, UnsafeFile):
+        return b""
 
 
 def _problem_reason(problem) -> Reason:

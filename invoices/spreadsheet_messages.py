@@ -10,6 +10,7 @@ FILE_MESSAGES = {
     "empty": _("The file is empty."),
     "encoding": _("The CSV file is neither UTF-8 nor GBK text."),
     "corrupt": _("The spreadsheet is damaged and cannot be opened."),
+    "unsafe_file": _("The file could not be read safely."),
     "no_header": _("No header row with the expected column names was found in the first rows."),
     "missing_columns": _("The file lacks the required columns: %(columns)s."),
     "too_many_rows": _("The file has more than %(max_rows)s rows; split it into smaller files."),

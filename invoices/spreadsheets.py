@@ -24,7 +24,10 @@ What a caller should know:
   make it abort the process on a failed allocation, which nothing can catch (tafia/calamine#693: two
   far-apart cells in a well-formed XLSX make it allocate the whole grid between them; #714 and #550:
   XLS sector chains that loop). So an XLSX's cell grid is measured before it is read ("sheet_too_large"
-  above MAX_GRID_CELLS) and an XLS's sector chains are walked (invoices/compound_files.py).
+  above MAX_GRID_CELLS, or above MAX_UNREFERENCED_CELLS cells without a reference, whose place the
+  reader works out itself) and an XLS's sector chains are walked (invoices/compound_files.py). These
+  guards are a first filter only: callers run the reader in a child process (sandbox/), which is
+  what holds when a file gets past them.
 """
 
 import csv
@@ -78,12 +81,20 @@ _MESSAGES = {
     "missing_columns": "The table lacks the required columns {columns}.",
     "too_many_rows": "The table has more than {max_rows} rows.",
     "sheet_too_large": "A sheet spans {rows} rows and {columns} columns; delete the cells far from it.",
+    "unsafe_file": "The file could not be read safely.",
 }
 # The reader allocates every cell between the first and the last; beyond this the worker would abort.
 MAX_GRID_CELLS = 60_000_000
 MAX_SHEET_XML_BYTES = 4_000_000_000  # a zip bomb of cells is refused before it is read
-# A cell reference in a column from AA on, or in a row from 100,000 on.
-_FAR_CELL_RE = re.compile(rb' r="(?:([A-Z]{2,3})(\d+)|[A-Z]?(\d{6,}))"')
+# A cell may leave out its reference (it is then the next cell of its row); Excel always writes it.
+MAX_UNREFERENCED_CELLS = 5_000_000
+# A cell or row reference in a column from AA on, or in a row from 100,000 on, however the XML
+# spells the attribute: either quote, any whitespace around "=", after any whitespace. (Any
+# attribute ending in r is looked at: a value that is no reference never looks like a far one.)
+_FAR_REFERENCE_RE = re.compile(rb"r\s*=\s*[\"'](?:([A-Za-z]{2,3})(\d+)|[A-Za-z]?(\d{6,}))[\"']")
+_REFERENCED_CELL_RE = re.compile(rb"<c\s(?:[^>]*?\s)?r\s*=")
+_QUICK_REFERENCES = (b'<c r="', b"<c r='")  # how every writer we know starts a cell
+_TAIL = 512  # bytes kept from one chunk to the next, so that no tag is cut in two
 
 
 class SpreadsheetError(ValueError):
@@ -320,25 +331,45 @@ def _require_bounded_grid(rows: int, columns: int, cells: int = 0) -> None:
 
 
 def _sheet_extent(archive: zipfile.ZipFile, name: str) -> tuple[int, int, int]:
-    """At least the sheet's last row and column, read from its cell references in a stream (only
-    rows past 99,999 and columns past Z are looked at: ordinary sheets have few or none), and at
-    most how many cells it holds (cells need no reference, so a compressed run of them is counted
-    too; past MAX_SHEET_XML_BYTES of XML the count is taken as too many)."""
-    rows, columns, cells, read, tail = 99_999, 26, 0, 0, b""
+    """At least the sheet's last row and column, read from its cell and row references in a stream
+    (only rows past 99,999 and columns past Z are looked at: ordinary sheets have few or none), and
+    at most how many cells it holds (cells need no reference, so a compressed run of them is counted
+    too, and more than MAX_UNREFERENCED_CELLS of those, or past MAX_SHEET_XML_BYTES of XML, count as
+    too many)."""
+    rows, columns, cells, unreferenced, read, tail = 99_999, 26, 0, 0, 0, b""
     with archive.open(name) as sheet:
         while chunk := sheet.read(8 << 20):
             read += len(chunk)
             if read > MAX_SHEET_XML_BYTES:
                 return rows, columns, MAX_GRID_CELLS + 1
             text = tail + chunk
-            cells += text.count(b"<c") - tail.count(b"<c")
-            for wide, wide_row, long_row in _FAR_CELL_RE.findall(text):
+            counted = _occurrences(text, tail, b"<c")  # with the few other tags that start so
+            cells += counted
+            unreferenced += counted - _references(text, tail, counted)
+            if unreferenced > MAX_UNREFERENCED_CELLS:
+                return rows, columns, MAX_GRID_CELLS + 1
+            for wide, wide_row, long_row in _FAR_REFERENCE_RE.findall(text):
                 if wide:
-                    columns, rows = max(columns, _column_number(wide)), max(rows, int(wide_row))
+                    columns, rows = max(columns, _column_number(wide.upper())), max(rows, int(wide_row))
                 else:
                     rows = max(rows, int(long_row))
-            tail = text[-24:]
+            tail = text[-_TAIL:]
     return rows, columns, cells
+
+
+def _occurrences(text: bytes, tail: bytes, token: bytes) -> int:
+    """How often the token occurs in text, without those in its first part, the tail of the chunk
+    before, which were counted then."""
+    return text.count(token) - tail.count(token)
+
+
+def _references(text: bytes, tail: bytes, cells: int) -> int:
+    """How many of the chunk's cells carry a reference: counted as a plain string when every cell
+    starts with one, read with a regular expression only when many seem not to."""
+    quick = sum(_occurrences(text, tail, start) for start in _QUICK_REFERENCES)
+    if cells - quick < 1000:
+        return quick
+    return len(_REFERENCED_CELL_RE.findall(text)) - len(_REFERENCED_CELL_RE.findall(tail))
 
 
 def _column_number(letters: bytes) -> int:

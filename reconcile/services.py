@@ -5,6 +5,7 @@ import time
 from datetime import datetime, timedelta
 from operator import attrgetter
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
@@ -22,6 +23,7 @@ from reconcile.export_title import ExportTitle
 from reconcile.importers import BureauFileError, read_bureau_file
 from reconcile.messages import as_of_problem, import_error
 from reconcile.models import BureauImport, BureauInvoice, ReconRun
+from sandbox import UnsafeFile, run_isolated
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +75,19 @@ def read_import(import_id: int) -> None:
     company = bureau_import.company
     started = time.perf_counter()
     try:
-        parsed = read_bureau_file(
+        parsed = run_isolated(
+            read_bureau_file,
             read_blob(bureau_import.stored_file.sha256),
             company_tin=company.tin,
             direction=bureau_import.requested_direction or None,
+            limits=settings.PARSER_LIMITS["spreadsheet"],
         )
     except BureauFileError as error:
         _import_failed(bureau_import, error.code, error.params)
+        return
+    except UnsafeFile as error:
+        log.warning("bureau import %s refused: its reader %s", bureau_import.pk, error)
+        _import_failed(bureau_import, "unsafe_file", {})
         return
     except Exception:
         log.exception("bureau import %s could not be read", bureau_import.pk)

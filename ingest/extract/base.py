@@ -115,6 +115,7 @@ class ExtractError(Exception):
         "unsafe_archive",  # a zip or OFD bomb, or paths leaving the archive
         "unsafe_xml",  # DTDs, entities, external references
         "not_invoice",  # readable, but no invoice in it
+        "unsafe_file",  # its reader crashed or ran out of memory or time (sandbox/): refused
     )
 
     def __init__(self, code: str, **params: str):

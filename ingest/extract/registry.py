@@ -2,9 +2,14 @@
 
 `read_invoices` returns, for every invoice found in the file, the extractions of each source that
 read it; `merge` then makes one reading of each. ZIP archives are not read here: the pipeline
-unpacks them into files of their own."""
+unpacks them into files of their own.
+
+The pipeline picks the reader here (`reader_for`) and runs it in a child process (`read_with`
+under sandbox/), so a reader travels by pickle: by its qualified name, which a module-level
+function or class instance has, and a lambda has not."""
 
 from collections.abc import Callable
+from functools import partial
 
 from ingest import sniff
 from ingest.extract.base import ExtractError, Extraction
@@ -20,8 +25,14 @@ OcrFactory = Callable[[], OcrEngine] | None  # loads the engine only when a page
 Reader = Callable[[bytes, OcrFactory], list[list[Extraction]]]
 
 
+def _read_structured(
+    extract: Callable[[bytes], Extraction], data: bytes, ocr: OcrFactory
+) -> list[list[Extraction]]:
+    return [[extract(data)]]
+
+
 def _structured(extract: Callable[[bytes], Extraction]) -> Reader:
-    return lambda data, ocr: [[extract(data)]]
+    return partial(_read_structured, extract)
 
 
 def _qr_readings(image) -> list[Extraction]:
@@ -89,11 +100,21 @@ READERS: dict[str, Reader] = {
 def read_invoices(data: bytes, media: str, *, ocr: OcrFactory) -> list[list[Extraction]]:
     """The invoices in one file, each as the extractions of the sources that read it. Raises
     ExtractError when the file cannot be read or holds no invoice."""
+    return read_with(reader_for(data, media), data, ocr)
+
+
+def reader_for(data: bytes, media: str) -> Reader:
+    """The reader of a file of this kind. Raises ExtractError("empty") or ("unknown_format")."""
     if not data:
         raise ExtractError("empty")
     reader = READERS.get(media)
     if reader is None:
         raise ExtractError("unknown_format")
+    return reader
+
+
+def read_with(reader: Reader, data: bytes, ocr: OcrFactory) -> list[list[Extraction]]:
+    """What `reader` finds in the file; ExtractError("not_invoice") when that is nothing."""
     invoices = reader(data, ocr)
     if not invoices:
         raise ExtractError("not_invoice")

@@ -3,6 +3,7 @@ waits on the review card, which says why, in Chinese and in English. The engine 
 reads the given text boxes off any page."""
 
 import json
+from functools import partial
 from io import StringIO
 from types import SimpleNamespace
 
@@ -66,7 +67,8 @@ def scan(company_a, alice, settings, tmp_path, monkeypatch):
     page = image_bytes(Image.new("RGB", (1890, 1102), "white"))
 
     def scanned(boxes) -> IngestJob:
-        monkeypatch.setattr(pipeline, "ocr_factory", lambda: lambda: BoxesEngine(boxes))
+        # A partial of a module-level class: the engine goes by pickle to the process reading the file.
+        monkeypatch.setattr(pipeline, "ocr_factory", lambda: partial(BoxesEngine, boxes))
         batch = services.receive_files(
             company=company_a, by=alice, channel="command", uploads=[services.Upload("扫描件.png", page)]
         )
