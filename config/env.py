@@ -5,6 +5,7 @@ instead of silently falling back to a default. An empty value counts as unset. A
 from a file: `NAME_FILE=/run/secrets/name` is read when `NAME` itself is not set.
 """
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -69,6 +70,18 @@ class Env:
         if not value.isdigit() or not low <= int(value) <= high:
             raise ImproperlyConfigured(f"{name}: expected a whole number from {low} to {high}, got {value!r}")
         return int(value)
+
+    def networks(self, name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """ "172.31.240.1, 10.0.0.0/8, ::1" -> the addresses and networks, each a network."""
+        result = []
+        for item in self.comma_list(name, default=[]):
+            try:
+                result.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"{name}: expected IP addresses or networks (10.0.0.0/8), got {item!r}"
+                ) from None
+        return tuple(result)
 
     def month_dates(self, name: str) -> dict[str, str]:
         """ "2026-01:2026-01-20,2026-10:2026-10-24" -> {"2026-01": "2026-01-20", ...}"""

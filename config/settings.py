@@ -235,9 +235,16 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-# Behind a reverse proxy that terminates TLS and appends the client to X-Forwarded-For.
+# Behind a reverse proxy that terminates TLS and appends the client to X-Forwarded-For. Only the
+# proxies named in TRUSTED_PROXIES are believed (accounts/client_ip.py): a client that reaches the app
+# directly and sends its own X-Forwarded-For is counted by its own address.
 BEHIND_PROXY = env.boolean("BEHIND_PROXY", default=False)
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 if BEHIND_PROXY:
+    if not TRUSTED_PROXIES:
+        raise ImproperlyConfigured(
+            "TRUSTED_PROXIES: required with BEHIND_PROXY; name the reverse proxy's addresses (README)"
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -3,6 +3,7 @@ from the repository as the image's /app, with the environment compose gives the 
 addresses of PostgreSQL, Redis and the data volume are swapped for this machine's (a scratch database
 made for the test, the test Redis, a temporary directory)."""
 
+import http.cookiejar
 import json
 import os
 import re
@@ -12,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -220,10 +223,25 @@ def stop(process: subprocess.Popen) -> int:
     return status
 
 
+def loose_data_dir(data_dir: Path) -> list[Path]:
+    """A data volume as an older version left it: 0755 directories, 0644 files."""
+    original = data_dir / "files" / "ab" / "cd" / ("abcd" + "0" * 60)
+    backup = data_dir / "backups" / "snapshots" / "20260101T030000000000Z" / "manifest.json"
+    for path in (original, backup):
+        path.parent.mkdir(parents=True, mode=0o755)
+        path.write_text("{}")
+        path.chmod(0o644)
+    for directory in (data_dir, *data_dir.rglob("*")):
+        if directory.is_dir():
+            directory.chmod(0o755)
+    return [original, backup]
+
+
 @pytest.mark.slow
 def test_web_migrates_an_empty_database_then_passes_its_healthcheck(services, empty_database, tmp_path):
     port = free_port()
     env = app_env(services["web"], empty_database, tmp_path / "data", PORT=str(port))
+    original, backup = loose_data_dir(tmp_path / "data")
     kind, *healthcheck = services["web"]["healthcheck"]["test"]
     assert kind == "CMD"
     log = tmp_path / "web.log"
@@ -238,6 +256,10 @@ def test_web_migrates_an_empty_database_then_passes_its_healthcheck(services, em
         assert "[X]" in plan.stdout
         assert "[ ]" not in plan.stdout
         assert stop(web) == 0
+    assert (original.stat().st_mode & 0o777, backup.stat().st_mode & 0o777) == (0o400, 0o600)
+    for directory in (tmp_path / "data", *(tmp_path / "data").rglob("*")):
+        if directory.is_dir():
+            assert directory.stat().st_mode & 0o777 == 0o700, directory
 
 
 @pytest.mark.slow
@@ -302,11 +324,77 @@ def test_any_other_command_runs_as_given_in_place_of_the_entrypoint(services, mi
 
 
 def test_web_is_published_on_loopback_only(services):
-    """Only a proxy on the host reaches web: a client that reached it directly could set its own
-    X-Forwarded-For, which BEHIND_PROXY trusts."""
+    """Only a proxy on the host reaches web; even so, a client that reached it directly is not believed
+    (TRUSTED_PROXIES names the proxy)."""
     published = services["web"]["ports"]
     assert published
     for port in published:
         host_ip = port.get("host_ip") if isinstance(port, dict) else port.split(":")[0]
         assert host_ip == "127.0.0.1", port
     assert all("ports" not in services[name] for name in services if name != "web")
+
+
+def test_what_the_entrypoint_runs_makes_owner_only_files(services, tmp_path):
+    env = app_env(services["web"], "postgres://unused@127.0.0.1/unused", tmp_path)
+    made = run([ENTRYPOINT, "sh", "-c", "umask"], env)
+    assert made.stdout.strip() == "0077"
+
+
+def test_web_believes_forwarded_for_only_from_the_named_proxy_the_networks_gateway():
+    result = compose("config", **REQUIRED)
+    assert result.returncode == 0, result.stderr
+    shape = yaml.safe_load(result.stdout)
+    (network,) = shape["networks"]["default"]["ipam"]["config"]
+    environment = shape["services"]["web"]["environment"]
+    assert environment["BEHIND_PROXY"] == "true"
+    assert environment["TRUSTED_PROXIES"] == network["gateway"] == "172.31.240.1"
+    assert all(service.get("networks", ["default"]) == ["default"] for service in shape["services"].values())
+
+
+def login_attempts(base: str, passwords: list[str]) -> list[int]:
+    """Each password posted to the login form by one browser that reached web directly (from
+    127.0.0.1, not the proxy), every time claiming another address in its own X-Forwarded-For."""
+    cookies = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+    browser.open(urllib.request.Request(f"{base}/accounts/login/", headers={"Host": "localhost"})).read()
+    csrf = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+    statuses = []
+    for guess, password in enumerate(passwords):
+        form = {"csrfmiddlewaretoken": csrf, "username": "alice", "password": password}
+        request = urllib.request.Request(
+            f"{base}/accounts/login/",
+            data=urllib.parse.urlencode(form).encode(),
+            headers={"Host": "localhost", "X-Forwarded-For": f"198.51.100.{guess}", "Referer": base},
+        )
+        try:
+            with browser.open(request) as response:
+                statuses.append(302 if response.url.rstrip("/") == base else response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    return statuses
+
+
+@pytest.mark.slow
+def test_a_client_reaching_web_directly_cannot_dodge_the_lockout_with_its_own_forwarded_for(
+    services, migrated_database, tmp_path
+):
+    port = free_port()
+    env = app_env(services["web"], migrated_database, tmp_path / "data", PORT=str(port), BEHIND_PROXY="true")
+    assert env["TRUSTED_PROXIES"] == "172.31.240.1"
+    make_alice = (
+        "from accounts.models import User; User.objects.filter(username='alice').delete(); "
+        "User.objects.create_user('alice', password='correct-horse-battery-staple')"
+    )
+    created = run([ENTRYPOINT, "python", "manage.py", "shell", "-c", make_alice], env)
+    assert created.returncode == 0, created.stderr
+    log = tmp_path / "web.log"
+    with started("web", env, log) as web:
+        base = f"http://127.0.0.1:{port}"
+        healthy = lambda: run(["python", "docker/healthcheck.py"], env, timeout=10).returncode == 0  # noqa: E731
+        wait_until(healthy, web, log)
+        statuses = login_attempts(base, ["wrong"] * 30 + ["correct-horse-battery-staple"])
+        assert statuses[:4] == [200] * 4
+        assert set(statuses[4:]) == {429}, statuses  # the 31st, with the right password, refused too
+        assert stop(web) == 0
+    sessions = query(migrated_database, "SELECT count(*) FROM django_session")
+    assert sessions == [(0,)]
