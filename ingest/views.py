@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +21,7 @@ from ingest.review import review_context, review_forms
 from ingest.storage import read_blob
 from invoices.drafts import clean_draft
 from invoices.forms import attach_errors
+from sandbox import UnsafeFile, run_isolated
 
 
 @upload_limit("capture")
@@ -193,8 +195,20 @@ def stored_file(request, pk: int):
 
 @company_view(Perm.LEDGER_VIEW)
 def stored_file_page(request, pk: int, page: int):
-    """One page of an original as a PNG, for the review card and the invoice page."""
+    """One page of an original as a PNG, for the review card and the invoice page; only that page
+    is decoded, in a child process (sandbox/). A page the file does not have is a 404."""
     stored = selectors.stored_file_get(company=request.company, pk=pk)
-    response = HttpResponse(preview_png(stored, page), content_type="image/png")
+    try:
+        limits = settings.PARSER_LIMITS["preview"]
+        png = run_isolated(preview_png, read_blob(stored.sha256), stored.media, page, limits=limits)
+    except UnsafeFile:
+        return _plain_text(_("The file could not be read safely."), status=422)
+    if png is None:
+        return _plain_text(_("The original has no page %(page)s.") % {"page": page + 1}, status=404)
+    response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _plain_text(message: str, *, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

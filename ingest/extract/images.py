@@ -105,15 +105,7 @@ def render_pdf_pages(
 
     Raises ExtractError: "empty", "unknown_format", "encrypted", "corrupt", or "too_large" when the
     PDF has more than max_pages pages."""
-    if not data:
-        raise ExtractError("empty")
-    if b"%PDF-" not in data[:1024]:
-        raise ExtractError("unknown_format")
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        code = "encrypted" if error.err_code in _PDF_ENCRYPTED else "corrupt"
-        raise ExtractError(code) from None
+    document = _opened_pdf(data)
     try:
         if len(document) > max_pages:
             raise ExtractError("too_large", pages=str(len(document)))
@@ -124,6 +116,53 @@ def render_pdf_pages(
         raise ExtractError("corrupt") from error
     finally:
         document.close()
+
+
+def render_pdf_page(data: bytes, index: int, *, dpi: int, max_pixels: int = MAX_PIXELS) -> Image.Image | None:
+    """Page `index` (0-based) alone, as render_pdf_pages renders each; None when there is no such
+    page. Raises ExtractError as render_pdf_pages does, but never "too_large"."""
+    document = _opened_pdf(data)
+    try:
+        return _rendered_page(document, index, dpi, max_pixels) if 0 <= index < len(document) else None
+    except pdfium.PdfiumError as error:
+        raise ExtractError("corrupt") from error
+    finally:
+        document.close()
+
+
+def load_image_page(data: bytes, index: int, *, max_pixels: int = MAX_PIXELS) -> Image.Image | None:
+    """Page `index` (0-based) of a JPEG, PNG or TIFF alone, as load_images decodes each; None when
+    there is no such page. Raises ExtractError as load_images does."""
+    if not data:
+        raise ExtractError("empty")
+    image_format = _sniff_format(data)
+    try:
+        with Image.open(io.BytesIO(data), formats=[image_format]) as image:
+            if index and image_format != "TIFF":
+                return None
+            try:
+                image.seek(index)
+            except EOFError:
+                return None
+            return _decoded_page(image, max_pixels)
+    except ExtractError:
+        raise
+    except Image.DecompressionBombError:
+        raise ExtractError("too_large") from None
+    except Exception as error:
+        raise ExtractError("corrupt") from error
+
+
+def _opened_pdf(data: bytes) -> pdfium.PdfDocument:
+    if not data:
+        raise ExtractError("empty")
+    if b"%PDF-" not in data[:1024]:
+        raise ExtractError("unknown_format")
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        code = "encrypted" if error.err_code in _PDF_ENCRYPTED else "corrupt"
+        raise ExtractError(code) from None
 
 
 def _rendered_page(document: pdfium.PdfDocument, index: int, dpi: int, max_pixels: int) -> Image.Image:
