@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Perm
 from accounts.tenancy import company_view
-from monitor import alerts
+from monitor import alerts, job_loop
 from monitor.forms import NotificationSettingsForm
 from monitor.handling import acknowledge
 from monitor.schedules import jobs, overdue_jobs
@@ -17,7 +17,8 @@ from monitor.schedules import jobs, overdue_jobs
 def monitor_jobs(request):
     """The periodic jobs of this installation: last run, duration, outcome, next start."""
     overdue_jobs()  # the page also notices a job that did not run, should beat itself be down
-    return render(request, "monitor/jobs.html", {"jobs": jobs()})
+    job_loop.check_stopped()  # and, in the embedded mode, a loop of jobs that is no longer running
+    return render(request, "monitor/jobs.html", {"jobs": jobs(), "loop_alerts": job_loop.live_alerts()})
 
 
 @company_view(Perm.ALERTS_VIEW)
