@@ -12,6 +12,7 @@ import os
 import pickle
 import resource
 import traceback
+from multiprocessing.connection import Connection
 
 from sandbox.errors import IsolatedError
 
@@ -21,7 +22,12 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter: how many malloc arenas (each rese
 RETIRE_SHARE = 0.5  # a child left holding more than this share of its limit is not used again
 
 
-def serve(connection) -> None:
+def main(fd: int) -> None:
+    """The child process's program (sandbox/runner.py starts it): serve calls on the socket `fd`."""
+    serve(Connection(fd))
+
+
+def serve(connection: Connection) -> None:
     _settle()
     while True:
         try:

@@ -1,53 +1,63 @@
 """The parent's side: a child per call in flight, kept for the next call with the same limits. Pure.
 
-Children are started with "spawn" (a fresh interpreter), never forked from this process, which may
-be a threaded web server or a Celery pool child. A child serves one call at a time, so a child that
-dies fails only its own call; one left holding much memory is retired, and so is any child whose
-call did not end normally. Each process (a gunicorn worker, a Celery child) keeps its own."""
+Children are fresh interpreters started with subprocess, never forked from this process, which may
+be a threaded web server or a Celery pool child (whose billiard marks it daemonic, which
+multiprocessing would refuse children). A child serves one call at a time, so a child that dies
+fails only its own call; one left holding much memory is retired, and so is any child whose call
+did not end normally. Each process (a gunicorn worker, a Celery child) keeps its own; a child whose
+parent dies reads the end of its socket and exits."""
 
-import multiprocessing
 import os
 import pickle
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sandbox import child
 from sandbox.errors import IsolatedError, UnsafeFile
 from sandbox.limits import Limits
 
 T = TypeVar("T")
 IDLE_PER_LIMITS = 2
-_context = multiprocessing.get_context("spawn")
+_START = "import sys; sys.path[:0] = {path!r}; from sandbox.child import main; main({fd})"
+_PROJECT = str(Path(__file__).resolve().parents[1])
 
 
 class _Child:
     def __init__(self) -> None:
-        parent_end, child_end = _context.Pipe()
-        self.process = _context.Process(target=child.serve, args=(child_end,), daemon=True)
-        self.process.start()
-        child_end.close()  # so that the child's death reads as the end of the pipe
-        self.connection = parent_end
+        parent_end, child_end = socket.socketpair()
+        path = [_PROJECT, *(entry for entry in sys.path if entry and entry != _PROJECT)]
+        with child_end:
+            self.process = subprocess.Popen(  # noqa: S603 - this interpreter, running sandbox.child
+                [sys.executable, "-c", _START.format(path=path, fd=child_end.fileno())],
+                pass_fds=[child_end.fileno()],
+                stdin=subprocess.DEVNULL,
+            )
+        self.connection = Connection(parent_end.detach())
 
     def close(self) -> None:
         self.connection.close()
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join()
+        self.process.wait()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def call(self, limits: Limits, payload: bytes) -> tuple:
         self.connection.send((limits.memory, limits.cpu_seconds))
         self.connection.send_bytes(payload)
-        ready = wait([self.connection, self.process.sentinel], timeout=limits.timeout)
-        if not ready:
+        if not wait([self.connection], timeout=limits.timeout):
             raise UnsafeFile("timeout", f"no answer within {limits.timeout:g} s")
         try:
             return self.connection.recv()
         except (EOFError, OSError):
-            self.process.join()
-            raise UnsafeFile(*_death(self.process.exitcode)) from None
+            raise UnsafeFile(*_death(self.process.wait())) from None
 
 
 _idle: dict[Limits, list[_Child]] = {}
@@ -64,7 +74,7 @@ def run_isolated(function: Callable[..., T], *args: Any, limits: Limits, **kwarg
     try:
         try:
             outcome, value, retire = worker.call(limits, payload)
-        except BrokenPipeError:  # an idle child that had died since its last call
+        except (BrokenPipeError, ConnectionResetError):  # an idle child that died since its last call
             worker.close()
             worker = _Child()
             outcome, value, retire = worker.call(limits, payload)
@@ -83,7 +93,7 @@ def _take(limits: Limits) -> _Child:
         idle = _idle.get(limits, [])
         while idle:
             worker = idle.pop()
-            if worker.process.is_alive():
+            if worker.alive():
                 return worker
             worker.close()
     return _Child()
@@ -104,8 +114,6 @@ def _forget_children() -> None:
     _lock = threading.Lock()
     for worker in [worker for idle in _idle.values() for worker in idle]:
         worker.connection.close()
-        # Or this process's exit would terminate them as if they were its own daemonic children.
-        multiprocessing.process._children.discard(worker.process)
     _idle.clear()
 
 
