@@ -5,18 +5,23 @@ field, even when amount, tax, total and lines were changed together so that ever
 import time
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import translation
 
 from invoices import services
 from invoices.drafts import clean_draft
+from invoices.fapiao import Kind
+from invoices.importing import import_ledger
 from invoices.models import Invoice, InvoiceLine, Status
 from monitor import chained_state_check, tasks
 from monitor.integrity_check import run_integrity
 from monitor.messages import sentence, title
 from monitor.models import Anomaly, CheckRun
+from tests.fixtures.clerk_ledger import clerk_ledger
 from tests.fixtures.invoices import make_invoice, purchase_values
 
 pytestmark = pytest.mark.django_db
@@ -269,3 +274,24 @@ def test_the_periodic_check_in_a_real_worker_raises_the_anomaly(company_a, alice
     assert (run.outcome, run.counts["invoices_traced"], run.counts["problems"]) == ("problems", 1, 1)
     (anomaly,) = live("trail_mismatch")
     assert anomaly.details["differences"][0] == {"field": "amount", "chained": "1000.00", "stored": "900.00"}
+
+
+def test_the_demo_ledger_written_through_every_service_agrees_with_its_trail(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    call_command("load_demo", stdout=StringIO())
+    rows = []
+    counts = chained_state_check.check_chained_state(rows)
+    assert rows == []
+    assert counts["invoices_traced"] == Invoice.objects.count() > 190
+
+
+def test_an_imported_ledger_whose_kinds_are_filled_in_later_agrees_with_its_trail(company_a):
+    report = import_ledger(company=company_a, by=None, data=clerk_ledger(60, seed=3).data)
+    unknown = Invoice.objects.filter(company=company_a, kind=Kind.DIGITAL_UNKNOWN)
+    kinds = dict.fromkeys(unknown.values_list("pk", flat=True)[:5], Kind.DIGITAL_SPECIAL)
+    changed = services.invoices_confirm_kind(company=company_a, kinds=kinds, by=None, reason="局端数据")
+    assert changed == len(kinds) > 0
+    rows = []
+    counts = chained_state_check.check_chained_state(rows)
+    assert rows == []
+    assert counts["invoices_traced"] == report.added == Invoice.objects.count() > 50
