@@ -1,26 +1,37 @@
 """Every URL of the project, requested by nobody, alice (admin of A), bob (clerk of A) and
 charlie (admin of B): the status each gets, and charlie never sees anything of company A.
 
+Every request that writes names the rows of company A it must leave alone (`guards`): they are read
+before and after each refused request (all of nobody's and charlie's, and any 4xx) and must be the
+same; alice's own request shows that they are the rows it would change (`alice_changes`). Where
+charlie is sent on (302), he lands on a page of his own (`lands`), not on A's.
+
 A new URL pattern fails `test_every_url_is_in_the_table` until it is added here."""
 
 import io
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import Membership
+from accounts.models import Invitation, Membership
 from accounts.services import token_create
+from ingest.models import IngestBatch, IngestJob, StoredFile
+from ingest.pipeline import process_job
 from ingest.services import Upload, receive_files
 from invoices.importing import import_ledger
+from invoices.models import Invoice, InvoiceEvent
 from monitor import anomalies
 from monitor.anomalies import Observation
-from monitor.models import Anomaly
-from tests.conftest import TIN_A
+from monitor.models import Anomaly, AnomalyEvent, NotificationSettings
+from reconcile.models import BureauImport, DecisionEvent, Discrepancy, ReconRun
+from tests.conftest import TIN_A, TIN_B
 from tests.fixtures.clerk_ledger import clerk_ledger
-from tests.fixtures.einvoices import digital_invoice_xml
+from tests.fixtures.einvoices import DIGITAL_SPEC, digital_invoice_xml
 from tests.fixtures.invoices import SUPPLIER_NAME, make_invoice
 from tests.pages import visible_text
 
@@ -36,6 +47,45 @@ def readable(content: bytes) -> str:
 PUBLIC = {"login", "logout", "set_language", "api_schema", "api_docs", "healthz", "favicon"}
 
 
+def rows(queryset) -> list[dict]:
+    return list(queryset.order_by("pk").values())
+
+
+def of_a(*models) -> Callable[[dict], dict]:
+    """A guard: every row of company A in these tables, every field."""
+
+    def snapshot(world: dict) -> dict:
+        return {model.__name__: rows(model.objects.filter(company=world["company_a"])) for model in models}
+
+    return snapshot
+
+
+def alice_tokens(world: dict) -> list[dict]:
+    return rows(world["people"]["alice"].auth_token_set.all())
+
+
+def settings_of_a(world: dict) -> list[dict]:
+    people = [world["people"]["alice"], world["people"]["bob"]]
+    return rows(NotificationSettings.objects.filter(user__in=people))
+
+
+def sessions_on_a(world: dict) -> list[str]:
+    """The sessions working on company A: a switch that is refused adds none."""
+    return sorted(
+        session.session_key
+        for session in Session.objects.all()
+        if session.get_decoded().get("company_id") == world["company_a"].pk
+    )
+
+
+INVOICES = of_a(Invoice, InvoiceEvent)
+MEMBERS = of_a(Membership)
+CAPTURE = of_a(StoredFile, IngestBatch, IngestJob, Invoice)
+RECONCILIATION = of_a(BureauImport, ReconRun, Discrepancy, DecisionEvent)
+ALERTS = of_a(Anomaly, AnomalyEvent)
+INVITATIONS = of_a(Membership, Invitation)
+
+
 @dataclass
 class Case:
     name: str
@@ -44,6 +94,9 @@ class Case:
     statuses: tuple[int, int, int, int]  # nobody, alice, bob, charlie
     data: dict | None = None
     company_header: bool = False
+    guards: Callable[[dict], object] | None = None  # A's rows a refused request leaves as they were
+    alice_changes: bool = False  # alice's own request changes what `guards` reads
+    lands: str | None = None  # where a 302 sends charlie
 
 
 CASES = [
@@ -51,8 +104,23 @@ CASES = [
     Case("password_change", "get", "/accounts/password/", (302, 200, 200, 200)),
     Case("password_change_done", "get", "/accounts/password/done/", (302, 200, 200, 200)),
     Case("tokens", "get", "/accounts/tokens/", (302, 200, 200, 200)),
-    Case("token_revoke", "post", "/accounts/tokens/{alice_token}/revoke/", (302, 302, 404, 404)),
-    Case("company_switch", "post", "/company/switch/", (302, 302, 302, 404), {"company": "{company_a}"}),
+    Case(
+        "token_revoke",
+        "post",
+        "/accounts/tokens/{alice_token}/revoke/",
+        (302, 302, 404, 404),
+        guards=alice_tokens,
+        alice_changes=True,
+    ),
+    Case(
+        "company_switch",
+        "post",
+        "/company/switch/",
+        (302, 302, 302, 404),
+        {"company": "{company_a}"},
+        guards=sessions_on_a,
+        alice_changes=True,
+    ),
     Case("company_settings", "get", "/company/settings/", (302, 200, 403, 200)),
     Case("members", "get", "/company/members/", (302, 200, 403, 200)),
     Case(
@@ -61,15 +129,36 @@ CASES = [
         "/company/members/{bob_membership}/role/",
         (302, 302, 403, 404),
         {"role": "accountant"},
+        guards=MEMBERS,
+        alice_changes=True,
     ),
-    Case("member_remove", "post", "/company/members/{bob_membership}/remove/", (302, 302, 403, 404)),
+    Case(
+        "member_remove",
+        "post",
+        "/company/members/{bob_membership}/remove/",
+        (302, 302, 403, 404),
+        guards=MEMBERS,
+        alice_changes=True,
+    ),
     Case("invoice_list", "get", "/invoices/?q=26352000000012345678", (302, 200, 200, 200)),
     Case("invoice_create", "get", "/invoices/new/", (302, 200, 200, 200)),
     Case(
-        "invoice_check", "post", "/invoices/check/", (302, 200, 200, 200), {"number": "26352000000012345678"}
+        "invoice_check",
+        "post",
+        "/invoices/check/",
+        (302, 200, 200, 200),
+        {"number": "26352000000012345678"},
+        guards=INVOICES,
     ),
     Case("invoice_export", "get", "/invoices/export.csv", (302, 200, 200, 200)),
-    Case("invoice_export", "post", "/invoices/export.csv", (302, 200, 200, 200), {"ids": "{invoice}"}),
+    Case(
+        "invoice_export",
+        "post",
+        "/invoices/export.csv",
+        (302, 200, 200, 200),
+        {"ids": "{invoice}"},
+        guards=INVOICES,
+    ),
     Case("invoice_import", "get", "/invoices/import/", (302, 200, 200, 200)),
     Case(
         "invoice_import_refused", "get", "/invoices/import/{ledger_import}/refused.xlsx", (302, 200, 200, 404)
@@ -80,6 +169,9 @@ CASES = [
         "/invoices/bulk/deduction/",
         (302, 302, 302, 302),
         {"ids": "{invoice}", "deduction": "deducted", "period": "2026-05"},
+        guards=INVOICES,
+        alice_changes=True,
+        lands="/invoices/?",
     ),
     Case("invoice_detail", "get", "/invoices/{invoice}/", (302, 200, 200, 404)),
     Case("invoice_edit", "get", "/invoices/{invoice}/edit/", (302, 200, 200, 404)),
@@ -89,15 +181,29 @@ CASES = [
         "/invoices/{invoice}/status/",
         (302, 302, 302, 404),
         {"status": "voided", "reason": "test"},
+        guards=INVOICES,
+        alice_changes=True,
     ),
     Case("api_invoices", "get", "/api/invoices/", (401, 200, 200, 404), company_header=True),
     Case("api_invoices", "get", "/api/invoices/", (401, 200, 200, 200)),
     Case("api_invoice", "get", "/api/invoices/{invoice}/", (401, 200, 200, 404), company_header=True),
     Case("api_invoice", "get", "/api/invoices/{invoice}/", (401, 200, 200, 404)),
     Case(
-        "api_invoice_void", "post", "/api/invoices/{invoice}/void/", (401, 200, 200, 404), {"reason": "test"}
+        "api_invoice_void",
+        "post",
+        "/api/invoices/{invoice}/void/",
+        (401, 200, 200, 404),
+        {"reason": "test"},
+        guards=INVOICES,
+        alice_changes=True,
     ),
-    Case("monitor_jobs", "get", "/monitor/jobs/", (302, 302, 302, 302)),
+    Case(
+        "monitor_jobs",
+        "get",
+        "/monitor/jobs/",
+        (302, 302, 302, 302),
+        lands="/admin/login/?next=/monitor/jobs/",
+    ),
     Case("dashboard", "get", "/dashboard/", (302, 200, 403, 200)),
     Case("dashboard_firm", "get", "/dashboard/firm/", (302, 200, 200, 200)),
     Case("dashboard_report", "get", "/dashboard/report/", (302, 200, 403, 200)),
@@ -110,15 +216,27 @@ CASES = [
         "/dashboard/worklist/{alert}/comment/",
         (302, 302, 403, 404),
         {"text": "seen"},
+        guards=ALERTS,
+        alice_changes=True,
     ),
     Case("monitor_alerts", "get", "/monitor/alerts/", (302, 200, 403, 200)),
-    Case("monitor_alert_acknowledge", "post", "/monitor/alerts/{alert}/acknowledge/", (302, 302, 403, 404)),
+    Case(
+        "monitor_alert_acknowledge",
+        "post",
+        "/monitor/alerts/{alert}/acknowledge/",
+        (302, 302, 403, 404),
+        guards=ALERTS,
+        alice_changes=True,
+    ),
     Case(
         "monitor_notification_settings",
         "post",
         "/monitor/notifications/",
         (302, 302, 302, 302),
         {"digest": "off", "min_severity": "error"},
+        guards=settings_of_a,
+        alice_changes=True,
+        lands="/monitor/alerts/",
     ),
     Case("capture", "get", "/capture/", (302, 200, 403, 200)),
     Case("capture_batch", "get", "/capture/batches/{batch}/", (302, 200, 403, 404)),
@@ -127,23 +245,66 @@ CASES = [
     Case("capture_failed", "get", "/capture/failed/", (302, 200, 403, 200)),
     Case("capture_jobs", "get", "/capture/jobs/", (302, 200, 403, 200)),
     Case("capture_job", "get", "/capture/jobs/{job}/", (302, 200, 403, 404)),
-    Case("capture_job_reject", "post", "/capture/jobs/{job}/reject/", (302, 302, 403, 404), {"reason": "x"}),
-    Case("capture_job_retry", "post", "/capture/jobs/{job}/retry/", (302, 302, 403, 404)),
-    Case("capture_job_move", "post", "/capture/jobs/{job}/move/", (302, 302, 403, 404), {"company": "x"}),
+    Case(
+        "capture_job_reject",
+        "post",
+        "/capture/jobs/{job}/reject/",
+        (302, 302, 403, 404),
+        {"reason": "x"},
+        guards=CAPTURE,
+        alice_changes=True,
+    ),
+    Case("capture_job_retry", "post", "/capture/jobs/{job}/retry/", (302, 302, 403, 404), guards=CAPTURE),
+    Case(
+        "capture_job_move",
+        "post",
+        "/capture/jobs/{job}/move/",
+        (302, 302, 403, 404),
+        {"company": TIN_B},  # charlie's own company: alice is not in it
+        guards=CAPTURE,
+    ),
     Case("stored_file", "get", "/capture/files/{file}/", (302, 200, 200, 404)),
     Case("stored_file_page", "get", "/capture/files/{file}/page/0.png", (302, 200, 200, 404)),
-    Case("api_capture_upload", "post", "/api/capture/uploads/", (401, 400, 403, 404), company_header=True),
+    Case(
+        "api_capture_upload",
+        "post",
+        "/api/capture/uploads/",
+        (401, 400, 403, 404),
+        company_header=True,
+        guards=CAPTURE,
+    ),
     Case(
         "api_capture_batch", "get", "/api/capture/batches/{batch}/", (401, 200, 403, 404), company_header=True
     ),
     Case("api_capture_job", "get", "/api/capture/jobs/{job}/", (401, 200, 403, 404), company_header=True),
     Case("api_capture_job", "get", "/api/capture/jobs/{job}/", (401, 200, 403, 404)),
-    Case("api_capture_job_retry", "post", "/api/capture/jobs/{job}/retry/", (401, 400, 403, 404)),
-    Case("api_capture_job_confirm", "post", "/api/capture/jobs/{job}/confirm/", (401, 400, 403, 404)),
-    Case("api_capture_job_move", "post", "/api/capture/jobs/{job}/move/", (401, 400, 403, 404)),
+    Case(
+        "api_capture_job_retry",
+        "post",
+        "/api/capture/jobs/{job}/retry/",
+        (401, 400, 403, 404),
+        guards=CAPTURE,
+    ),
+    Case(
+        "api_capture_job_confirm",
+        "post",
+        "/api/capture/jobs/{job}/confirm/",
+        (401, 400, 403, 404),
+        guards=CAPTURE,
+    ),
+    Case(
+        "api_capture_job_move", "post", "/api/capture/jobs/{job}/move/", (401, 400, 403, 404), guards=CAPTURE
+    ),
     Case("reconcile", "get", "/reconcile/", (302, 200, 403, 200)),
     Case("reconcile_import", "get", "/reconcile/imports/{import}/", (302, 200, 403, 404)),
-    Case("reconcile_start", "post", "/reconcile/imports/{import}/run/", (302, 302, 403, 404)),
+    Case(
+        "reconcile_start",
+        "post",
+        "/reconcile/imports/{import}/run/",
+        (302, 302, 403, 404),
+        guards=RECONCILIATION,
+        alice_changes=True,
+    ),
     Case("reconcile_run", "get", "/reconcile/runs/{run}/", (302, 200, 403, 404)),
     Case("reconcile_discrepancies", "get", "/reconcile/runs/{run}/discrepancies/", (302, 200, 403, 404)),
     Case("reconcile_export", "get", "/reconcile/runs/{run}/export.xlsx", (302, 200, 403, 404)),
@@ -154,6 +315,9 @@ CASES = [
         "/reconcile/decide/",
         (302, 302, 403, 302),
         {"ids": "{discrepancy}", "action": "ignore", "reason": "x"},
+        guards=RECONCILIATION,
+        alice_changes=True,
+        lands="/reconcile/",
     ),
     Case(
         "api_reconcile_imports", "get", "/api/reconcile/imports/", (401, 200, 403, 404), company_header=True
@@ -166,6 +330,8 @@ CASES = [
         "/api/reconcile/runs/",
         (401, 202, 403, 404),
         {"bureau_import": "{import}"},
+        guards=RECONCILIATION,
+        alice_changes=True,
     ),
     Case("api_reconcile_run", "get", "/api/reconcile/runs/{run}/", (401, 200, 403, 404)),
     Case(
@@ -177,6 +343,8 @@ CASES = [
         "/api/reconcile/decisions/",
         (401, 200, 403, 200),
         {"ids": "{discrepancy}", "action": "ignore", "reason": "x"},
+        guards=RECONCILIATION,
+        alice_changes=True,
     ),
     Case("api_me", "get", "/api/me/", (401, 200, 200, 200)),
     Case("api_companies", "get", "/api/companies/", (401, 200, 200, 200)),
@@ -185,10 +353,23 @@ CASES = [
     Case("api_member", "get", "/api/members/{bob_membership}/", (401, 200, 403, 404), company_header=True),
     Case("api_member", "get", "/api/members/{bob_membership}/", (401, 200, 403, 404)),
     Case("invitations", "get", "/accounts/invitations/", (302, 200, 200, 200)),
-    Case("invitation_accept", "post", "/accounts/invitations/0/accept/", (302, 404, 404, 404)),
-    Case("invitation_decline", "post", "/accounts/invitations/0/decline/", (302, 404, 404, 404)),
+    Case(
+        "invitation_accept",
+        "post",
+        "/accounts/invitations/0/accept/",
+        (302, 404, 404, 404),
+        guards=INVITATIONS,
+    ),
+    Case(
+        "invitation_decline",
+        "post",
+        "/accounts/invitations/0/decline/",
+        (302, 404, 404, 404),
+        guards=INVITATIONS,
+    ),
 ]
 PEOPLE = ["nobody", "alice", "bob", "charlie"]
+CAPTURED = replace(DIGITAL_SPEC, number="26352000000012340001")  # not the ledger's invoice
 
 
 def url_names(resolver=None, namespace=""):
@@ -220,14 +401,24 @@ def test_every_url_is_in_the_table():
     assert set(url_names()) - PUBLIC == {case.name for case in CASES}
 
 
+def test_every_write_names_the_rows_of_company_a_it_must_leave_alone():
+    assert [case.name for case in CASES if case.method != "get" and case.guards is None] == []
+
+
 @pytest.fixture
 def world(alice, bob, charlie, company_a):
+    company_a.auto_confirm_capture = False
+    company_a.save(update_fields=["auto_confirm_capture"])
     token, _key = token_create(user=alice, name="ledger sync")
     invoice = make_invoice(company_a, bob)
     batch = receive_files(
-        company=company_a, by=alice, channel="browser", uploads=[Upload("a.xml", digital_invoice_xml())]
+        company=company_a,
+        by=alice,
+        channel="browser",
+        uploads=[Upload("a.xml", digital_invoice_xml(CAPTURED))],
     )
     job = batch.jobs.get()
+    process_job(job.pk)  # auto-confirm is off: the card waits for review
     run = reconciled(company_a)
     ledger_import = import_ledger(company=company_a, by=bob, data=clerk_ledger(2, broken=1).data).import_id
     anomalies.report("sync_delay", [Observation("seller:X", "warning", company_a, details={"count": 1})])
@@ -262,8 +453,19 @@ def test_each_person_gets_what_their_role_allows_and_no_more(case, who, world):
     values = world["values"]
     data = {key: value.format(**values) for key, value in (case.data or {}).items()}
     headers = {"HTTP_X_COMPANY": TIN_A} if case.company_header else {}
+    status = case.statuses[PEOPLE.index(who)]
+    before = case.guards(world) if case.guards else None
     response = getattr(client, case.method)(case.path.format(**values), data, **headers)
-    assert response.status_code == case.statuses[PEOPLE.index(who)]
+    assert response.status_code == status
+    if case.guards and (who in ("nobody", "charlie") or status >= 400):
+        assert case.guards(world) == before, f"{who}'s refused request changed company A's rows"
+    if case.guards and who == "alice" and case.alice_changes:
+        assert case.guards(world) != before, "the guard does not read the rows alice's request changes"
+    if status == 302 and who == "nobody":
+        assert response["Location"].startswith(("/accounts/login/?next=", "/admin/login/?next="))
+    if status == 302 and who == "charlie":
+        assert case.lands is not None, "say where charlie lands"
+        assert response["Location"] == case.lands.format(**values)
     if who == "charlie":
         body = readable(response.content)
         assert world["company_a"].name not in body
