@@ -123,6 +123,20 @@ def test_a_consistent_change_behind_the_trail_is_named_field_by_field(company_a,
     assert "line 1 amount: the trail says 1000.00, the ledger holds 900.00" in words
 
 
+def test_the_admin_sees_it_on_the_worklist_and_charlie_does_not(company_a, alice, charlie, browser_as):
+    invoice = make_invoice(company_a, alice)
+    shrink_behind_the_trail(invoice)
+    run_integrity()
+    (anomaly,) = live("trail_mismatch")
+    page = browser_as(alice).get(f"/dashboard/worklist/{anomaly.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "发票与其审计记录不一致" in text
+    assert "发票 26352000000012345678 在数据库中被绕过审计记录改动" in text and "台账中为 900.00" in text
+    assert f'href="/invoices/{invoice.pk}/"' in text
+    assert browser_as(charlie).get(f"/dashboard/worklist/{anomaly.pk}/").status_code == 404
+
+
 def test_running_again_changes_nothing_and_putting_it_back_resolves(company_a, alice):
     invoice = make_invoice(company_a, alice)
     shrink_behind_the_trail(invoice)
