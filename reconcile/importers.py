@@ -90,27 +90,25 @@ class BureauFile:
 
 _FILE_FIELDS = tuple(each.name for each in fields(BureauFile))
 _RECORD_FIELDS = tuple(each.name for each in fields(InvoiceRecord))
-_record_values = attrgetter(*_RECORD_FIELDS)
 _AMOUNT_FIELDS = ("amount", "tax", "total")
 _PACKED = {"issue_date": (date.toordinal, date.fromordinal), **dict.fromkeys(_AMOUNT_FIELDS, (str, Decimal))}
 
 
 def _packed_records(records: tuple[InvoiceRecord, ...]) -> tuple[tuple, ...]:
-    """One tuple per field (none without records), issue dates as day numbers, amounts as text."""
-    columns = zip(*map(_record_values, records), strict=True)
-    return tuple(
-        tuple(map(_PACKED[name][0], column)) if name in _PACKED else column
-        for name, column in zip(_RECORD_FIELDS, columns, strict=False)
-    )
+    """One tuple per field, issue dates as day numbers, amounts as text."""
+    return tuple(_column(name, map(attrgetter(name), records)) for name in _RECORD_FIELDS)
+
+
+def _column(name: str, values) -> tuple:
+    return tuple(map(_PACKED[name][0], values) if name in _PACKED else values)
 
 
 def _unpacked_file(others: dict, columns: tuple[tuple, ...]) -> BureauFile:
     columns = [
         map(_PACKED[name][1], column) if name in _PACKED else column
-        for name, column in zip(_RECORD_FIELDS, columns, strict=False)
+        for name, column in zip(_RECORD_FIELDS, columns, strict=True)
     ]
-    records = tuple(InvoiceRecord(*values) for values in zip(*columns, strict=True))
-    return BureauFile(records=records, **others)
+    return BureauFile(records=tuple(map(InvoiceRecord, *columns)), **others)
 
 
 class BureauFileError(ValueError):

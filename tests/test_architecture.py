@@ -33,6 +33,11 @@ PURE_MODULES = [
     "reconcile/matching.py",
     "reconcile/importers.py",
     "monitor/integrity.py",
+    "ingest/previews.py",
+    "sandbox/__init__.py",
+    "sandbox/errors.py",
+    "sandbox/limits.py",
+    "sandbox/runner.py",
 ]
 FRAMEWORKS = ("django", "rest_framework", "celery", "drf_spectacular")
 
