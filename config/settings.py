@@ -180,6 +180,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 500
 # without reading the rest (config/uploads.py): (largest file, largest request) in bytes.
 FILE_UPLOAD_HANDLERS = ["config.uploads.LimitedUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # no upload is kept in memory, however small
+# On the data disk, owner-only: /tmp may be a RAM disk, and the uploads are a company's invoices.
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploading"
+FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the form fields besides the files
 UPLOAD_LIMITS = {
     "capture": (50 * 1024 * 1024, 500 * 1024 * 1024),  # invoice files, up to 500 at a time
