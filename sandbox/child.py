@@ -19,7 +19,10 @@ from sandbox.errors import IsolatedError
 # Threads that numerical libraries start per core each reserve address space the limit counts.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT")
 M_ARENA_MAX = -8  # glibc's mallopt parameter: how many malloc arenas (each reserves 64 MB per thread)
-RETIRE_SHARE = 0.5  # a child left holding more than this share of its limit is not used again
+# A child left holding more than this share of its limit, or this much memory, is not used again:
+# idle, it would keep what one large file made it take.
+RETIRE_SHARE = 0.5
+RETIRE_RESIDENT = 768 * 1024 * 1024
 
 
 def main(fd: int) -> None:
@@ -45,7 +48,7 @@ def serve(connection: Connection) -> None:
         except BaseException as error:
             reply = ("raised", portable(error))
         try:
-            connection.send((*reply, _address_space() > memory * RETIRE_SHARE))
+            connection.send((*reply, _retiring(memory)))
         except MemoryError:
             _send_and_exit(connection, ("memory", "the reply did not fit in memory"))
         except Exception as error:  # a value that cannot be pickled
@@ -105,9 +108,10 @@ def _set_soft(which: int, value: int) -> None:
     resource.setrlimit(which, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
 
 
-def _address_space() -> int:
+def _retiring(memory: int) -> bool:
     with open("/proc/self/statm") as statm:  # noqa: PTH123 - read at every call, kept cheap
-        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        size, resident = (int(pages) * os.sysconf("SC_PAGE_SIZE") for pages in statm.read().split()[:2])
+    return size > memory * RETIRE_SHARE or resident > RETIRE_RESIDENT
 
 
 def _send_and_exit(connection, reply: tuple) -> None:

@@ -23,7 +23,7 @@ from sandbox.errors import IsolatedError, UnsafeFile
 from sandbox.limits import Limits
 
 T = TypeVar("T")
-IDLE_PER_LIMITS = 2
+IDLE_PER_LIMITS = 1  # a web or Celery process reads one file at a time
 _START = "import sys; sys.path[:0] = {path!r}; from sandbox.child import main; main({fd})"
 _PROJECT = str(Path(__file__).resolve().parents[1])
 
