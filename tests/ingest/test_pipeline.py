@@ -10,7 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ingest import pipeline, services, storage
+from ingest import pipeline, services, sniff, storage
+from ingest.extract import registry
+from ingest.extract.base import Extraction
+from ingest.extract.xml_einvoice import extract_xml
+from ingest.messages import reason_text
 from ingest.models import IngestJob, JobState, StoredFile
 from invoices.models import Invoice
 from tests.fixtures import einvoices
@@ -289,3 +293,96 @@ def test_hostile_and_useless_files_fail_with_a_reason(buyer, name, data, code):
     [job] = run_all(receive(buyer, (name, data)))
     assert (job.state, job.reason_code) == (JobState.FAILED, code)
     assert storage.blob_path(job.stored_file.sha256).read_bytes() == data
+
+
+# Extractors the registry does not ship, for the pipeline's branches real files do not reach. They
+# live at module level: the pipeline sends the reader to its reading process by qualified name.
+
+
+class FaultyReader:
+    """An extractor with a bug: it raises what no extractor is meant to raise."""
+
+    def __call__(self, data: bytes, ocr) -> list[list[Extraction]]:
+        raise RuntimeError("a bug in the faulty extractor")
+
+
+class XmlAndQrReader:
+    """The XML's own reading, and a QR code's of the same invoice that reads `qr_total` as its total
+    (None: the XML's total, so the two agree)."""
+
+    def __init__(self, qr_total: str | None = None):
+        self.qr_total = qr_total
+
+    def __call__(self, data: bytes, ocr) -> list[list[Extraction]]:
+        xml = extract_xml(data)
+        qr = Extraction("qr")
+        for name in ("number", "issue_date", "amount", "total"):
+            qr.put(name, xml.fields[name].value)
+        if self.qr_total is not None:
+            qr.put("total", self.qr_total)
+        return [[xml, qr]]
+
+
+@pytest.fixture
+def xml_read_by(monkeypatch):
+    """Registers a reader for XML files in the registry, for this test only."""
+
+    def register(reader) -> None:
+        monkeypatch.setitem(registry.READERS, sniff.XML, reader)
+
+    return register
+
+
+def test_an_extractor_that_breaks_fails_the_job_keeps_the_file_and_can_be_retried(buyer, xml_read_by, caplog):
+    data = einvoices.digital_invoice_xml()
+    xml_read_by(FaultyReader())
+    [job] = run_all(receive(buyer, ("a.xml", data)))
+    assert (job.state, job.reason_code, job.reason_params) == (JobState.FAILED, "internal", {})
+    assert reason_text(job.reason_code, job.reason_params) == "读取此文件时出错，已记录。请稍后重试。"
+    assert storage.blob_path(job.stored_file.sha256).read_bytes() == data
+    assert not Invoice.objects.exists()
+    [logged] = [
+        record for record in caplog.records if record.getMessage() == f"job {job.pk} failed unexpectedly"
+    ]
+    assert logged.exc_info[0] is RuntimeError and str(logged.exc_info[1]) == "a bug in the faulty extractor"
+
+    xml_read_by(XmlAndQrReader())  # the extractor is fixed
+    services.job_retry(job=job, by=None)
+    [job] = run_all(job.batch)
+    assert (job.state, job.created_invoice, job.invoice.identity) == (
+        JobState.DONE,
+        True,
+        DIGITAL_SPEC.number,
+    )
+
+
+def test_sources_that_agree_go_into_the_ledger(buyer, xml_read_by):
+    xml_read_by(XmlAndQrReader())
+    [job] = run_all(receive(buyer, ("a.xml", einvoices.digital_invoice_xml())))
+    assert (job.state, job.extraction["sources"], job.extraction["conflicts"]) == (
+        JobState.DONE,
+        ["xml", "qr"],
+        [],
+    )
+
+
+def test_sources_that_disagree_send_the_invoice_to_review_naming_the_difference(
+    buyer, xml_read_by, browser_as
+):
+    from tests.conftest import make_member
+
+    clerk = make_member("clerk", buyer, "accountant")
+    xml_read_by(XmlAndQrReader(qr_total="9999.00"))
+    [job] = run_all(receive(buyer, ("a.xml", einvoices.digital_invoice_xml())))
+    assert (job.state, job.reason_code, job.created_invoice) == (JobState.NEEDS_REVIEW, "uncertain", False)
+    assert not Invoice.objects.exists()
+    assert job.extraction["conflicts"] == [
+        {
+            "name": "total",
+            "chosen": {"value": str(DIGITAL_SPEC.total), "source": "xml", "confidence": 1.0},
+            "other": {"value": "9999.00", "source": "qr", "confidence": 1.0},
+        }
+    ]
+    card = browser_as(clerk).get(f"/capture/jobs/{job.pk}/")
+    assert card.status_code == 200
+    assert '数电 XML · 100% · <span class="conflict">二维码: 9999.00</span>' in card.content.decode()
