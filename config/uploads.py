@@ -28,10 +28,7 @@ class Refusal:
     name: str  # the file being received when the limit was passed, "" when none had started
     limit: int  # bytes
     whole_request: bool
-
-    @property
-    def code(self) -> str:
-        return "too_large"
+    code = "too_large"
 
     @property
     def params(self) -> dict:
@@ -60,8 +57,8 @@ def _limit_name(request) -> str:
             match = resolve(request.path_info)
         except Resolver404:
             return "other"
-    view = getattr(match.func, "view_class", match.func)
-    return getattr(view, "upload_limit", getattr(match.func, "upload_limit", "other"))
+    view = getattr(match.func, "view_class", match.func)  # an API view's class, or the function
+    return getattr(view, "upload_limit", "other")
 
 
 def limits_for(request) -> tuple[int, int]:
