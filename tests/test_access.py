@@ -18,7 +18,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import Invitation, Membership
+from accounts.models import Company, Invitation, Membership
 from accounts.services import token_create
 from ingest.models import IngestBatch, IngestJob, StoredFile
 from ingest.pipeline import process_job
@@ -58,6 +58,10 @@ def of_a(*models) -> Callable[[dict], dict]:
         return {model.__name__: rows(model.objects.filter(company=world["company_a"])) for model in models}
 
     return snapshot
+
+
+def company_a_row(world: dict) -> list[dict]:
+    return rows(Company.objects.filter(pk=world["company_a"].pk))
 
 
 def alice_tokens(world: dict) -> list[dict]:
@@ -368,6 +372,73 @@ CASES = [
         guards=INVITATIONS,
     ),
 ]
+CASES += [  # writes through the API's other methods, and a page form, naming A's rows
+    Case(
+        "api_company",
+        "patch",
+        "/api/company/",
+        (401, 200, 403, 404),
+        {"sync_lag_days": "5"},
+        company_header=True,
+        guards=company_a_row,
+        alice_changes=True,
+    ),
+    Case(
+        "api_members",
+        "post",
+        "/api/members/",
+        (401, 202, 403, 404),
+        {"username": "charlie", "role": "admin", "password": "a-new-members-own-passphrase-42"},
+        company_header=True,
+        guards=INVITATIONS,
+        alice_changes=True,
+    ),
+    Case(
+        "api_member",
+        "patch",
+        "/api/members/{bob_membership}/",
+        (401, 200, 403, 404),
+        {"role": "accountant"},
+        guards=MEMBERS,
+        alice_changes=True,
+    ),
+    Case(
+        "api_member",
+        "patch",
+        "/api/members/{bob_membership}/",
+        (401, 200, 403, 404),
+        {"role": "accountant"},
+        company_header=True,
+        guards=MEMBERS,
+        alice_changes=True,
+    ),
+    Case(
+        "api_member",
+        "delete",
+        "/api/members/{bob_membership}/",
+        (401, 204, 403, 404),
+        guards=MEMBERS,
+        alice_changes=True,
+    ),
+    Case(
+        "api_invoice",
+        "patch",
+        "/api/invoices/{invoice}/",
+        (401, 200, 200, 404),
+        {"remarks": "changed", "reason": "test"},
+        guards=INVOICES,
+        alice_changes=True,
+    ),
+    Case("api_invoice", "put", "/api/invoices/{invoice}/", (401, 400, 400, 404), {}, guards=INVOICES),
+    Case(
+        "invoice_edit",
+        "post",
+        "/invoices/{invoice}/edit/",
+        (302, 200, 200, 404),
+        {"remarks": "changed"},
+        guards=INVOICES,
+    ),
+]
 PEOPLE = ["nobody", "alice", "bob", "charlie"]
 CAPTURED = replace(DIGITAL_SPEC, number="26352000000012340001")  # not the ledger's invoice
 
@@ -454,6 +525,8 @@ def test_each_person_gets_what_their_role_allows_and_no_more(case, who, world):
     data = {key: value.format(**values) for key, value in (case.data or {}).items()}
     headers = {"HTTP_X_COMPANY": TIN_A} if case.company_header else {}
     status = case.statuses[PEOPLE.index(who)]
+    if case.method in ("put", "patch", "delete"):
+        headers["content_type"] = "application/json"
     before = case.guards(world) if case.guards else None
     response = getattr(client, case.method)(case.path.format(**values), data, **headers)
     assert response.status_code == status
