@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from config.celery import app
 from ingest.models import IngestBatch, IngestJob, StoredFile
 from invoices.models import LedgerImport
 from reconcile.models import BureauImport
@@ -328,3 +329,26 @@ def test_a_request_announcing_600_mb_to_the_ledger_import_is_refused_before_its_
     assert sent < 20 * MB  # what the sockets' buffers took; the server read none of the file
     assert grown_mb < 20
     nothing_kept()
+
+
+@pytest.mark.slow
+def test_a_45_mb_file_within_the_limit_is_kept_without_being_held_in_memory(gunicorn, alice):
+    port, worker = gunicorn
+    cookie = session_cookie(alice)
+    post(port, "/api/capture/uploads/", cookie, {}, [("files", "warm.pdf", 2000)], {"X-CSRFToken": CSRF})
+    before = peak_memory_kib(worker)
+
+    status, _body, sent = post(
+        port, "/api/capture/uploads/", cookie, {}, [("files", "扫描合集.pdf", 45 * MB)], {"X-CSRFToken": CSRF}
+    )
+
+    grown_mb = (peak_memory_kib(worker) - before) / 1024
+    log.warning("capture API, 45 MB kept: worker peak grew %.1f MB", grown_mb)
+    assert status == 202 and sent > 45 * MB  # the whole body was read
+    stored = StoredFile.objects.get(name="扫描合集.pdf")
+    assert (stored.size, stored.media) == (45 * MB, "pdf")
+    from ingest.storage import blob_path
+
+    assert blob_path(stored.sha256).stat().st_size == 45 * MB
+    assert grown_mb < 20  # hashed and copied a megabyte at a time
+    app.control.purge()  # the jobs' messages, for no worker here
