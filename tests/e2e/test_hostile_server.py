@@ -4,6 +4,7 @@ capture each send a file made to kill the reading process; each is refused with 
 the guard's message, the same web and worker processes go on answering, and an ordinary file sent
 next is read."""
 
+import json
 import os
 import signal
 import subprocess
@@ -168,3 +169,49 @@ def test_hostile_bureau_exports_and_captures_leave_the_worker_working(
     assert jobs["发票.xml"].extraction["fields"]["number"]["value"] == einvoices.DIGITAL_SPEC.number
     assert process.poll() is None
     assert "WorkerLostError" not in log.read_text()
+
+
+@pytest.fixture
+def embedded_server(tmp_path):
+    """The embedded server as `make run` starts it: SQLite, tasks in the web process, the demo users."""
+    from tests.test_embedded import BASE_DIR, free_port, wait_for
+
+    port, data_dir = free_port(), tmp_path / "data"
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DATA_DIR": str(data_dir), "PORT": str(port),
+           "PY": sys.executable, "PARSER_CAPTURE_MEMORY_MB": "900"}  # fmt: skip
+    server = subprocess.Popen(
+        ["scripts/run-embedded"], cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/accounts/login/", server)
+        yield base, json.loads((data_dir / "demo-logins.json").read_text())["alice"], server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_the_embedded_server_refuses_hostile_files_in_its_own_process_and_carries_on(embedded_server):
+    base, password, server = embedded_server
+    session = requests.Session()
+    session.get(f"{base}/accounts/login/", timeout=10)
+    session.post(
+        f"{base}/accounts/login/",
+        data={"username": "alice", "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        timeout=10,
+    )
+    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
+
+    ledger = import_page(session, base, "台账.xlsx", guard_passing_xlsx())
+    sent = session.post(
+        f"{base}/api/reconcile/imports/",
+        files={"file": ("全量发票查询.xlsx", guard_passing_xlsx(), XLSX)},
+        timeout=60,
+    )
+    bureau = polled_import(session, base, sent.json()["id"])  # read by the web process itself
+
+    assert "文件无法安全读取" in ledger
+    assert (bureau["state"], bureau["error_code"]) == ("failed", "unsafe_file")
+    assert server.poll() is None
+    assert "2 行全部导入" in import_page(session, base, "发票基础信息.xlsx", bureau_xlsx(2, seed=13))
