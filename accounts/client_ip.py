@@ -20,6 +20,11 @@ def _trusted(address) -> bool:
     return address is not None and any(address in network for network in settings.TRUSTED_PROXIES)
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether the request came through a proxy named in TRUSTED_PROXIES (and BEHIND_PROXY is on)."""
+    return settings.BEHIND_PROXY and _trusted(_address(request.META.get("REMOTE_ADDR") or ""))
+
+
 def client_ip(request) -> str | None:
     peer = request.META.get("REMOTE_ADDR")
     nearest = _address(peer or "")

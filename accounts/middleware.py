@@ -2,6 +2,25 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from accounts.client_ip import from_trusted_proxy
+
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+
+
+class UntrustedForwardingMiddleware:
+    """X-Forwarded-Proto, -Host and -Port are the proxy's word about the original request: from a
+    client that reached the app directly they are dropped, so it cannot claim HTTPS (and skip the
+    redirect to it) or name another host. First in MIDDLEWARE, before anything reads them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not from_trusted_proxy(request):
+            for header in FORWARDED_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
 
 class LanguageMiddleware:
     """Pages speak Simplified Chinese unless the user switched to English (the language cookie).

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accounts.middleware.UntrustedForwardingMiddleware",  # before anything reads X-Forwarded-*
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,7 +143,6 @@ PARSER_LIMITS = {
     "archive": parser_limits("archive", memory_mb=2048, cpu_seconds=60, timeout=120),
     "preview": parser_limits("preview", memory_mb=1536, cpu_seconds=30, timeout=60),
 }
-
 
 # The watch (monitor/watch.py): when the VAT return is due, how early to warn, when bureau data is stale.
 FILING_DEADLINE_DAY = env.integer("FILING_DEADLINE_DAY", 15, 1, 28)

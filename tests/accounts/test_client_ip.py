@@ -96,3 +96,15 @@ def test_named_proxies_start(tmp_path):
     result = start(tmp_path, code=code, **PRODUCTION, **named)
     assert result.returncode == 0, result.stderr
     assert "IPv4Network('172.31.240.1/32'), IPv6Network('::1/128')" in result.stdout
+
+
+@pytest.mark.parametrize(("peer", "expected"), [(DIRECT, 301), (PROXY, 200)])
+def test_only_the_proxy_can_say_a_request_came_over_https(behind_proxy, settings, peer, expected):
+    """A direct client sending X-Forwarded-Proto: https is still redirected to HTTPS (and gets no
+    HSTS page over plain HTTP); the proxy's word is believed."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = Client().get("/accounts/login/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == expected
+    if expected == 301:
+        assert response["Location"] == "https://testserver/accounts/login/"
