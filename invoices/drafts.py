@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.fapiao import Kind, invoice_identity, normalize_id, normalize_text
 from invoices.models import Direction
+from invoices.rates import typed_rate
 from invoices.validation import LineData as LineDraft
 
 TWO_PLACES = Decimal("0.01")
@@ -140,12 +141,12 @@ class _Cleaner:
         if raw in RATE_WORDS:
             return RATE_WORDS[raw]
         try:
-            value = Decimal(raw[:-1]) / 100 if raw.endswith("%") else Decimal(raw)
+            value = typed_rate(raw)
         except InvalidOperation:
-            self.fail(name, _("Enter a rate such as 0.13, or 免税 / 不征税."), "invalid")
+            self.fail(name, _("Enter a rate such as 13%, or 免税 / 不征税."), "invalid")
             return raw
         if not 0 <= value < 1:
-            self.fail(name, _("Enter a rate such as 0.13, or 免税 / 不征税."), "invalid")
+            self.fail(name, _("Enter a rate such as 13%, or 免税 / 不征税."), "invalid")
         return format(value.normalize(), "f")
 
 

@@ -24,7 +24,10 @@ class InvoiceForm(forms.Form):
     code = _text(_("Invoice code"), inputmode="numeric", autocomplete="off")
     number = _text(_("Invoice number"), inputmode="numeric", autocomplete="off")
     digital_number = _text(_("数电 number (paper 数电 invoices)"), inputmode="numeric", autocomplete="off")
-    issue_date = forms.CharField(label=_("Issue date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date> takes only yyyy-mm-dd, whatever the language's date format.
+    issue_date = forms.CharField(
+        label=_("Issue date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     seller_name = _text(_("Seller name"))
     seller_tin = _text(_("Seller taxpayer ID"), autocapitalize="characters", spellcheck="false")
     buyer_name = _text(_("Buyer name"))

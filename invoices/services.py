@@ -14,11 +14,11 @@ from accounts.models import Company, User
 from accounts.services import field_error
 from invoices import selectors
 from invoices.audit_trail import Change, append_events
+from invoices.deduction import deduction_problem
 from invoices.drafts import HEADER_FIELDS, LINE_FIELDS, InvoiceDraft, LineDraft, draft_from_invoice
 from invoices.fapiao import Kind
 from invoices.findings import context_for, findings_for, stored
 from invoices.models import (
-    FLUSHED,
     Counterparty,
     Deduction,
     Direction,
@@ -313,7 +313,7 @@ def invoice_set_deduction(
     invoices = selectors.invoice_queryset(company=company).filter(pk__in=invoice_ids).select_for_update()
     entries, refused = [], []
     for invoice in invoices.order_by("pk"):
-        problem = _deduction_problem(invoice, deduction)
+        problem = deduction_problem(invoice, deduction)
         if problem:
             refused.append((invoice, problem))
             continue
@@ -332,16 +332,6 @@ def invoice_set_deduction(
         entries.append(Change(invoice, Action.DEDUCTION, changes, reason))
     append_events(company=company, user=by, entries=entries)
     return DeductionResult(changed=len(entries), refused=refused)
-
-
-def _deduction_problem(invoice: Invoice, deduction: str) -> str:
-    if deduction == Deduction.UNTICKED:
-        return ""
-    if invoice.direction != Direction.PURCHASE:
-        return str(_("Only purchase invoices are deducted."))
-    if deduction == Deduction.DEDUCTED and invoice.status in FLUSHED:
-        return str(_("A voided or fully red-flushed invoice cannot be ticked for deduction."))
-    return ""
 
 
 # What a source says of a kind when it does not know it: nothing to fill in.

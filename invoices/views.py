@@ -18,6 +18,7 @@ from invoices.findings import context_for, findings_for, readable, stored
 from invoices.forms import BulkDeductionForm, InvoiceForm, LineFormSet, StatusForm, attach_errors
 from invoices.history import history_rows
 from invoices.models import Source
+from invoices.rates import rate_percent
 
 PAGE_SIZE = 50
 
@@ -78,7 +79,10 @@ def _editor(request, invoice=None):
         form = InvoiceForm(initial={name: getattr(invoice, name) for name in HEADER_FIELDS})
         lines = LineFormSet(
             prefix="lines",
-            initial=[{name: getattr(line, name) for name in LINE_FIELDS} for line in invoice.lines.all()],
+            initial=[
+                {**{name: getattr(line, name) for name in LINE_FIELDS}, "rate": rate_percent(line.rate)}
+                for line in invoice.lines.all()
+            ],
         )
     else:
         form = InvoiceForm(

@@ -12,6 +12,12 @@
     return Number.isFinite(value) && String(text).trim() !== "" ? Math.round(value * 100) : null;
   };
   const money = (value) => (value / 100).toFixed(2);
+  // "13%", "13" and "0.13" are one rate, as the server reads them (invoices/rates.py).
+  const rateOf = (text) => {
+    const trimmed = String(text).trim();
+    const value = Number(trimmed.replace(/%$/, ""));
+    return trimmed.endsWith("%") || (value >= 1 && value < 100) ? value / 100 : value;
+  };
   const typed = (input) => input.dataset.typed === "yes";
 
   form.addEventListener("input", (event) => {
@@ -30,7 +36,7 @@
       field("amount").value = money(Math.round(quantity * price * 100));
     }
     const amount = cents(field("amount").value);
-    const rate = Number(field("rate").value);
+    const rate = rateOf(field("rate").value);
     if (typed(field("tax"))) return;
     if (["免税", "不征税"].includes(field("rate").value.trim())) field("tax").value = "0.00";
     else if (amount !== null && Number.isFinite(rate) && field("rate").value.trim() !== "") {
