@@ -3,16 +3,20 @@
 import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.einvoices import digital_invoice_xml
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 
@@ -34,6 +38,23 @@ def wait_for(url: str, process: subprocess.Popen, seconds: int = 120) -> str:
         except OSError:
             time.sleep(0.5)
     raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def upload(browser, cookies, base: str, name: str, content: bytes) -> str:
+    """Posts one file from the capture page as a browser does; returns the page it lands on."""
+    browser.open(f"{base}/capture/").read()
+    csrf = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+    boundary = "----fapiao-desk-test"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{csrf}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        f"{base}/capture/", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    with browser.open(request) as response:
+        return response.url
 
 
 @pytest.mark.slow
@@ -75,6 +96,26 @@ def test_the_embedded_server_shows_the_chinese_login_and_lets_alice_in(tmp_path)
             home = response.read().decode()
             assert response.url == f"{base}/"
         assert "北京示例科技有限公司" in home and "上海示例商贸有限公司" in home
+
+        # DEBUG is off: a missing page is the desk's own, in Chinese, not Django's debug page.
+        try:
+            browser.open(f"{base}/no-such-page/")
+        except urllib.error.HTTPError as missing:
+            assert missing.code == 404
+            assert "此处没有内容" in missing.read().decode()
+        else:
+            raise AssertionError("a missing page answered 200")
+
+        # A capture is queued and the background worker reads it: the page answers at once.
+        batch_url = upload(browser, cookies, base, "invoice.xml", digital_invoice_xml())
+        assert re.fullmatch(rf"{base}/capture/batches/\d+/", batch_url)
+        deadline = time.monotonic() + 90
+        while 'value="100"' not in browser.open(batch_url + "progress/").read().decode():
+            assert time.monotonic() < deadline, "the worker did not read the file within 90 s"
+            time.sleep(0.5)
+        worker_log = (data_dir / "worker.log").read_text()
+        assert re.search(r"Task ingest\.process_job\[[0-9a-f-]+\] succeeded", worker_log), worker_log
+        assert "running ingest.sweep_stuck_jobs" in (data_dir / "jobs.log").read_text()  # written as it runs
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

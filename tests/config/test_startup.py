@@ -79,6 +79,24 @@ def test_the_embedded_defaults(tmp_path):
     assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
+def test_the_embedded_mode_runs_with_debug_off_a_local_key_and_a_queue_of_files(tmp_path):
+    result = start(tmp_path, EMBEDDED="true")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert (shown["engine"], shown["eager"], shown["broker"]) == ("django.db.backends.sqlite3", False, "filesystem://")
+    assert shown["ssl"] is False
+    assert (tmp_path / "data" / "queue" / "messages").is_dir()
+    assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_embedded_mode_checks_print_no_warning(tmp_path):
+    code = "from django.core.management import execute_from_command_line as run; run(['manage.py', 'check', '--database', 'default'])"
+    result = start(tmp_path, code=code, EMBEDDED="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "System check identified no issues (2 silenced).\n"  # W040: Invoice, BureauInvoice
+    assert result.stderr == ""
+
+
 def test_debug_on_still_takes_a_dev_key_and_any_host(tmp_path):
     result = start(tmp_path, DEBUG="true", SECRET_KEY="short", ALLOWED_HOSTS="*")
     assert result.returncode == 0, result.stderr
