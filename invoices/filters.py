@@ -1,12 +1,11 @@
 """The ledger's list filters, shared by the list page, its exports and the API."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from invoices.fapiao import normalize_id, normalize_text
 from invoices.models import KIND_CHOICES, Deduction, Direction, Status
-from invoices.selectors import counterparty_named
+from invoices.selectors import counterparty_named, invoices_matching
 from reconcile.ages import BY_KEY, MISSING_BUCKETS
 from reconcile.selectors import held_by_bureau, missing_from_bureau
 
@@ -20,7 +19,11 @@ def looks_like_identifier(text: str) -> bool:
 
 
 class InvoiceFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        help_text=_("Any part of a number or taxpayer ID, an amount, a name, drawer, item or remark"),
+    )
     direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices, empty_label=ANY)
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=KIND_CHOICES, distinct=False)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=ANY)
@@ -62,20 +65,7 @@ class InvoiceFilter(django_filters.FilterSet):
     )
 
     def filter_search(self, queryset, name, value):
-        """A number, code or 数电 number finds that invoice; a taxpayer ID its counterparty's;
-        anything else searches counterparty names."""
-        term = normalize_id(value)
-        if not term:
-            return queryset
-        if looks_like_identifier(term):
-            return queryset.filter(
-                Q(number=term)
-                | Q(digital_number=term)
-                | Q(code=term)
-                | Q(identity=term)
-                | Q(counterparty_tin=term)
-            )
-        return queryset.filter(counterparty_named(company=self.request.company, text=normalize_text(value)))
+        return queryset.filter(invoices_matching(company=self.request.company, text=value))
 
     def filter_counterparty(self, queryset, name, value):
         term = normalize_id(value)

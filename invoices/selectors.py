@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Company
 from invoices.fapiao import one_edit_apart
-from invoices.models import Counterparty, Invoice, InvoiceEvent, LedgerImport, Status
+from invoices.models import Counterparty, Invoice, InvoiceEvent, InvoiceLine, LedgerImport, Status
+from invoices.search_terms import search_terms
 
 
 def invoice_queryset(*, company: Company) -> QuerySet[Invoice]:
@@ -68,6 +69,40 @@ def counterparty_named(*, company: Company, text: str) -> Q:
     tins = {tin for tin, _name in named if tin}
     names_without_tin = {name for tin, name in named if not tin}
     return Q(counterparty_tin__in=tins) | Q(counterparty_tin="", counterparty_name__in=names_without_tin)
+
+
+IDENTIFIER_FIELDS = ("number", "digital_number", "code", "counterparty_tin")
+WORD_FIELDS = ("drawer", "remarks")
+AMOUNT_FIELDS = ("amount", "tax", "total")
+
+
+def invoices_matching(*, company: Company, text: str) -> Q:
+    """A filter for the company's invoices that a search finds: any part of the number, 数电 number,
+    code or counterparty's taxpayer ID; an amount, tax or total equal to the amount typed; the
+    counterparty's name, the drawer, a line's item or the remarks containing the words.
+
+    Each kind of match is its own query on its own index (trigram indexes on PostgreSQL, migration
+    0005), and the invoices are those any of them finds: one OR over every column would read the
+    whole ledger."""
+    terms = search_terms(text)
+    if terms.empty:
+        return Q()
+    invoices = invoice_queryset(company=company).order_by()
+    found = [
+        invoices.filter(counterparty_named(company=company, text=terms.words)).values("pk"),
+        *(invoices.filter(**{f"{name}__icontains": terms.words}).values("pk") for name in WORD_FIELDS),
+        InvoiceLine.objects.filter(invoice__company=company, item_name__icontains=terms.words)
+        .order_by()
+        .values("invoice_id"),
+    ]
+    if terms.identifier:
+        found += [
+            invoices.filter(**{f"{name}__contains": terms.identifier}).values("pk")
+            for name in IDENTIFIER_FIELDS
+        ]
+    if terms.amount is not None:
+        found += [invoices.filter(**{name: terms.amount}).values("pk") for name in AMOUNT_FIELDS]
+    return Q(pk__in=found[0].union(*found[1:], all=True))
 
 
 def known_tins(*, company: Company, tins: list[str]) -> set[str]:
