@@ -72,3 +72,38 @@ class MemberInviteForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class MemberRemoveForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, remove this member from the company"),
+        error_messages={"required": _("Tick the box to confirm the removal.")},
+    )
+
+
+class MemberPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Temporary password"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "Leave it empty to have one generated. It is shown to you once; hand it to the member, "
+            "who must choose their own at the next login."
+        ),
+    )
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        help_text=_("Invitations and password-reset links are mailed here."),
+    )
+    current_password = forms.CharField(
+        label=_("Current password (needed only to change the e-mail address)"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

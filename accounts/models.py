@@ -12,7 +12,29 @@ MAX_SYNC_LAG_DAYS = 60
 
 
 class User(AbstractUser):
-    """A person who logs in. Custom from the first migration, so fields can be added later."""
+    """A person who logs in. Custom from the first migration, so fields can be added later.
+
+    A person's name is one field, 姓名, kept in first_name with last_name blank (the API shows both)."""
+
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when an admin gave a temporary password: every page asks for a new one first."),
+    )
+    last_company = models.ForeignKey(
+        "Company",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last chosen company"),
+    )
+
+    def get_full_name(self) -> str:
+        parts = [part for part in (self.first_name.strip(), self.last_name.strip()) if part]
+        if any(_is_cjk(char) for part in parts for char in part):
+            return "".join(reversed(parts))  # 姓 before 名, without a space
+        return " ".join(parts)
 
     def save(self, *args, **kwargs):
         # Every way of setting a password (the password page, a reset, the admin, a command, a service)
@@ -21,6 +43,10 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         if password_changed:
             self.auth_token_set.all().delete()
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
 NAME_KEY = Lower(Replace("name", models.Value(" "), models.Value("")))
@@ -158,6 +184,7 @@ class MembershipEvent(CompanyOwned):
         ADDED = "added", _("added by the operator")
         ROLE_CHANGED = "role_changed", _("role changed")
         REMOVED = "removed", _("removed")
+        PASSWORD_RESET = "password_reset", _("password reset by an admin")
 
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("company")

@@ -1,7 +1,8 @@
 """Which company a request acts for, decided in one place for pages and the API.
 
-Pages: the company picked in the header, kept in the session; the user's first company until
-they pick one. API: the `X-Company` header (the company's taxpayer ID), else the session's
+Pages: the company picked in the header, kept in the session and remembered on the account for
+the next sign-in (while the user is still a member of it); the user's first company until they
+pick one. API: the `X-Company` header (the company's taxpayer ID), else the session's
 company for a browser session, else the user's only company. A company the user does not belong
 to is answered as if it did not exist (404). An API token limited to one company acts for that
 company alone: it needs no header, and a header naming another company is refused (403).
@@ -17,7 +18,7 @@ from rest_framework import exceptions as api_exceptions
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import BasePermission
 
-from accounts.models import Membership, TokenInfo
+from accounts.models import Membership, TokenInfo, User
 from accounts.roles import Perm
 from accounts.selectors import membership_list_for_user
 from invoices.fapiao import normalize_id
@@ -53,8 +54,12 @@ def token_company_id(request) -> int | None:
 def page_membership(request) -> Membership | None:
     memberships = user_memberships(request)
     chosen = request.session.get(SESSION_KEY)
+    if chosen is None:  # a new sign-in: the company the user last chose, if still hers
+        chosen = request.user.last_company_id
     for membership in memberships:
         if membership.company_id == chosen:
+            if request.session.get(SESSION_KEY) != chosen:
+                request.session[SESSION_KEY] = chosen
             return membership
     if not memberships:
         return None
@@ -65,9 +70,18 @@ def page_membership(request) -> Membership | None:
 def switch_company(request, company_id: int) -> Membership | None:
     for membership in user_memberships(request):
         if membership.company_id == company_id:
-            request.session[SESSION_KEY] = company_id
+            choose_company(request, company_id)
             return membership
     return None
+
+
+def choose_company(request, company_id: int) -> None:
+    """Work on this company (one of the user's) from now on, in this session and, remembered on
+    the account, from the next sign-in."""
+    request.session[SESSION_KEY] = company_id
+    if request.user.last_company_id != company_id:
+        request.user.last_company_id = company_id
+        User.objects.filter(pk=request.user.pk).update(last_company_id=company_id)
 
 
 def company_view(perm: Perm | None = None):

@@ -9,11 +9,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from accounts import profile as profiles
 from accounts import selectors, services
-from accounts.forms import CompanySettingsForm, MemberInviteForm, MemberRoleForm, add_service_errors
+from accounts.forms import (
+    CompanySettingsForm,
+    MemberInviteForm,
+    MemberRemoveForm,
+    MemberRoleForm,
+    ProfileForm,
+    add_service_errors,
+)
 from accounts.redirects import bad_parameter, local_target, redirect_next, row_id
 from accounts.roles import PERM_LABELS, Perm, Role
-from accounts.tenancy import SESSION_KEY, company_view, page_membership, switch_company
+from accounts.tenancy import choose_company, company_view, page_membership, switch_company
 from accounts.tin import tin_message
 
 
@@ -74,12 +82,20 @@ def company_settings(request):
         },
     )
     if request.method == "POST" and form.is_valid():
+        before = _settings_of(company)
         try:
             services.company_update(company=company, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Company settings saved."))
+            after = _settings_of(company)
+            changed = [str(form.fields[name].label) for name in SETTINGS_SHOWN if before[name] != after[name]]
+            if changed:
+                messages.success(
+                    request, _("Company settings saved: %(fields)s.") % {"fields": _(", ").join(changed)}
+                )
+            else:
+                messages.info(request, _("Company settings saved; nothing was changed."))
             warning = tin_message(company.tin_check)
             if warning:
                 messages.warning(request, warning)
@@ -95,6 +111,13 @@ def company_settings(request):
             or bool(form["accept_tin_warning"].value()),
         },
     )
+
+
+SETTINGS_SHOWN = ("name", "tin", "sync_lag_days", "auto_confirm_capture")
+
+
+def _settings_of(company) -> dict:
+    return {name: getattr(company, name) for name in SETTINGS_SHOWN}
 
 
 @company_view(Perm.MEMBERS_MANAGE)
@@ -143,7 +166,7 @@ def invitation_accept(request, invitation_id: int):
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("invitations")
-    request.session[SESSION_KEY] = membership.company_id
+    choose_company(request, membership.company_id)
     messages.success(
         request,
         _("You are now a member of %(name)s (%(role)s).")
@@ -172,36 +195,79 @@ def invitation_decline(request, invitation_id: int):
 def member_role(request, membership_id: int):
     membership = selectors.member_get(company=request.company, membership_id=membership_id)
     form = MemberRoleForm(request.POST)
+    done = None
     if form.is_valid():
         try:
             services.member_set_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
         except ValidationError as error:
             add_service_errors(form, error)
-    if request.headers.get("HX-Request"):
+        else:
+            done = _("%(username)s's role is now %(role)s.") % {
+                "username": membership.user.username,
+                "role": membership.get_role_display(),
+            }
+    errors = form.non_field_errors() or form.errors.get("role", [])
+    if request.headers.get("HX-Request"):  # the row is swapped in place: the confirmation is in it
         return render(
             request,
             "accounts/member_row.html",
-            {"membership": membership, "role_choices": Role.choices, "row_errors": form.non_field_errors()},
+            {
+                "membership": membership,
+                "role_choices": Role.choices,
+                "row_errors": errors,
+                "row_notice": done,
+            },
         )
-    for error in form.non_field_errors():
+    for error in errors:
         messages.error(request, error)
+    if done:
+        messages.success(request, done)
     return redirect("members")
 
 
-@require_POST
 @company_view(Perm.MEMBERS_MANAGE)
 def member_remove(request, membership_id: int):
+    """GET asks to confirm; the POST removes only with the confirmation box ticked."""
     membership = selectors.member_get(company=request.company, membership_id=membership_id)
-    try:
-        services.member_remove(membership=membership, by=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            _("%(username)s was removed from this company.") % {"username": membership.user.username},
-        )
-    return redirect("members")
+    form = MemberRemoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_remove(membership=membership, by=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request,
+                _("%(username)s (%(role)s) was removed from this company.")
+                % {"username": membership.user.username, "role": membership.get_role_display()},
+            )
+        return redirect("members")
+    return render(
+        request,
+        "accounts/member_remove.html",
+        {"membership": membership, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def profile(request):
+    """The signed-in person's own name and e-mail address."""
+    user = request.user
+    form = ProfileForm(request.POST or None, initial={"name": user.get_full_name(), "email": user.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = profiles.profile_update(user=user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if changed:
+                labels = [str(form.fields[name].label) for name in changed]
+                messages.success(request, _("Saved: %(fields)s.") % {"fields": _(", ").join(labels)})
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -7,18 +6,31 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Perm
 from accounts.tenancy import company_view
-from monitor import alerts, job_loop
+from monitor import alerts, job_loop, selectors
 from monitor.forms import NotificationSettingsForm
 from monitor.handling import acknowledge
 from monitor.schedules import jobs, overdue_jobs
 
 
-@staff_member_required
+@login_required
 def monitor_jobs(request):
-    """The periodic jobs of this installation: last run, duration, outcome, next start."""
-    overdue_jobs()  # the page also notices a job that did not run, should beat itself be down
-    job_loop.check_stopped()  # and, in the embedded mode, a loop of jobs that is no longer running
-    return render(request, "monitor/jobs.html", {"jobs": jobs(), "loop_alerts": job_loop.live_alerts()})
+    """Staff: the periodic jobs of this installation, with last run, duration, outcome and next
+    start. A company's admin: the integrity check and the backup as they concern her company."""
+    if request.user.is_staff:
+        overdue_jobs()  # the page also notices a job that did not run, should beat itself be down
+        job_loop.check_stopped()  # and, in the embedded mode, a loop of jobs that is no longer running
+        return render(request, "monitor/jobs.html", {"jobs": jobs(), "loop_alerts": job_loop.live_alerts()})
+    return _company_jobs(request)
+
+
+@company_view(Perm.SCHEDULES_MANAGE)
+def _company_jobs(request):
+    company_jobs = selectors.company_jobs(company=request.company)
+    return render(
+        request,
+        "monitor/jobs.html",
+        {"company_jobs": company_jobs, "any_findings": any(job.findings for job in company_jobs)},
+    )
 
 
 @company_view(Perm.ALERTS_VIEW)

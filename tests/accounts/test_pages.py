@@ -153,7 +153,7 @@ def test_the_last_admin_is_kept_and_told_why(alice, company_a, browser_as):
 
 def test_an_admin_removes_a_member(alice, bob, company_a, browser_as):
     membership = Membership.objects.get(user=bob, company=company_a)
-    response = browser_as(alice).post(reverse("member_remove", args=[membership.pk]))
+    response = browser_as(alice).post(reverse("member_remove", args=[membership.pk]), {"confirm": "on"})
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
