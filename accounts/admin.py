@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, Invitation, Membership, MembershipEvent, User
 
@@ -12,7 +13,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class FapiaoUserAdmin(UserAdmin):
-    pass
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (_("Fapiao Desk"), {"fields": ["must_change_password", "last_company"]}),
+    ]
+    readonly_fields = ["last_company"]
 
 
 @admin.register(Company)
