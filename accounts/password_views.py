@@ -1,6 +1,8 @@
 """The password pages: changing one's own, the forgotten-password mail and its link, and an admin
 giving a member a temporary password."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -12,9 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts import passwords, selectors
+from accounts.client_ip import client_ip
 from accounts.forms import MemberPasswordForm, add_service_errors
+from accounts.reset_limit import reset_mail_allowed
 from accounts.roles import Perm
 from accounts.tenancy import company_view
+
+log = logging.getLogger(__name__)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -33,6 +39,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        client = client_ip(self.request)
+        if reset_mail_allowed(client=client, email=form.cleaned_data["email"]):
+            return super().form_valid(form)
+        log.warning("password-reset mail not sent: too many requests from %s or for one address", client)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

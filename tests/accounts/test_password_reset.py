@@ -18,8 +18,12 @@ LINK = re.compile(r"http://testserver(/accounts/password/reset/[^/\s]+/[^/\s]+/)
 
 
 @pytest.fixture(autouse=True)
-def locmem_mail(settings):
+def locmem_mail(settings, tmp_path):
+    """Mail kept in mail.outbox; a cache of the test's own, so the limit counts this test alone."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
 
 
 def ask_for_a_link(email: str, client: Client | None = None):
@@ -138,3 +142,22 @@ def test_charlie_asking_for_alices_address_gets_no_mail_and_cannot_set_her_passw
     guessed = browser_as(charlie).get(f"/accounts/password/reset/{uid}/abc-123/")
     assert guessed.context["validlink"] is False
     assert User.objects.get(pk=alice.pk).password == before
+
+
+def test_one_address_gets_three_links_an_hour_and_the_answer_stays_the_same(alice):
+    answers = [ask_for_a_link("alice@example.com", Client(REMOTE_ADDR=f"10.0.0.{n}")) for n in range(5)]
+    assert {(answer.status_code, answer["Location"]) for answer in answers} == {
+        (302, "/accounts/password/reset/sent/")
+    }
+    assert len(mail.outbox) == 3
+
+
+def test_one_client_is_answered_but_sends_no_more_after_ten_requests(alice, bob):
+    client = Client()
+    for _request in range(10):
+        ask_for_a_link("nobody-here@example.com", client)
+    answer = ask_for_a_link("alice@example.com", client)
+    assert (answer.status_code, answer["Location"]) == (302, "/accounts/password/reset/sent/")
+    assert mail.outbox == []
+    ask_for_a_link("alice@example.com", Client(REMOTE_ADDR="10.9.8.7"))
+    assert [message.to for message in mail.outbox] == [["alice@example.com"]]
