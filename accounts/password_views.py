@@ -27,7 +27,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's page, which also ends a temporary password's hold on the other pages."""
 
     def form_valid(self, form):
-        passwords.password_chosen(user=form.user, password=form.cleaned_data["new_password1"])
+        password = form.cleaned_data["new_password1"]
+        if form.user.must_change_password and form.user.check_password(password):
+            form.add_error("new_password1", _("Choose a password of your own, not the temporary one."))
+            return self.form_invalid(form)
+        passwords.password_chosen(user=form.user, password=password)
         update_session_auth_hash(self.request, form.user)
         return HttpResponseRedirect(self.get_success_url())
 

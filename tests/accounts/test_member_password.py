@@ -202,3 +202,16 @@ def test_the_members_page_links_to_the_reset_for_others_only(alice, bob, company
     alices = reverse("member_password", args=[membership_of(alice, company_a).pk])
     assert f'href="{bobs}"' in page.text
     assert f'href="{alices}"' not in page.text
+
+
+def test_the_temporary_password_cannot_be_kept_as_the_new_one(alice, bob, company_a, browser_as):
+    passwords.member_password_reset(membership=membership_of(bob, company_a), by=alice, password=TEMPORARY)
+    client = browser_as(User.objects.get(pk=bob.pk))
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": TEMPORARY, "new_password1": TEMPORARY, "new_password2": TEMPORARY},
+    )
+    assert response.status_code == 200
+    assert "请设置您自己的密码，不要沿用临时密码。" in response.text
+    assert User.objects.get(pk=bob.pk).must_change_password is True
+    assert client.get("/")["Location"] == "/accounts/password/"
