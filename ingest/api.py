@@ -10,7 +10,7 @@ from accounts.roles import Perm
 from accounts.services import field_error
 from config.uploads import refused_response
 from ingest import selectors, services
-from ingest.review import extracted_values
+from ingest.cards import extracted_values
 from ingest.serializers import (
     BatchSerializer,
     JobConfirmSerializer,

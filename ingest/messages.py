@@ -59,4 +59,8 @@ def reason_text(code: str, params: dict | None = None) -> str:
     if not code:
         return ""
     message = REASONS.get(code, REASONS["internal"])
+    if params and params.get("fields"):  # kept as the form's field names: shown as its labels
+        from ingest.cards import field_label
+
+        params = {**params, "fields": "、".join(field_label(name) for name in params["fields"].split("、"))}
     return str(message % params) if params else str(message)

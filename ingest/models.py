@@ -11,7 +11,16 @@ class StoredFile(CompanyOwned):
     """An original file a company gave us. The bytes live once on disk under their SHA-256
     (ingest/storage.py); this row says the company has them and what they are."""
 
-    MEDIA_CHOICES = [(media, media.upper()) for media in sniff.CONTENT_TYPES]
+    MEDIA_CHOICES = [
+        (sniff.PDF, "PDF"),
+        (sniff.JPEG, _("JPEG image")),
+        (sniff.PNG, _("PNG image")),
+        (sniff.TIFF, _("TIFF image")),
+        (sniff.XML, _("数电 XML")),
+        (sniff.OFD, "OFD"),
+        (sniff.ZIP, _("ZIP archive")),
+        (sniff.UNKNOWN, _("unrecognised file")),
+    ]
 
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(_("size"))

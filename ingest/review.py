@@ -6,15 +6,15 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ingest import sniff
+from ingest.cards import UNSURE_BELOW, extracted_values, missing_fields
 from ingest.doubts import doubt_text
 from ingest.models import IngestJob
 from ingest.parties import other_party
+from ingest.selectors import review_queue
 from ingest.services import move_targets
-from invoices.drafts import LINE_FIELDS
+from ingest.viewing import viewer_context
 from invoices.forms import InvoiceForm, LineFormSet
 
-UNSURE_BELOW = 0.9
 SOURCE_LABELS = {
     "xml": _("数电 XML"),
     "ofd": _("OFD"),
@@ -31,16 +31,6 @@ class ReviewForm(InvoiceForm):
 
 
 OWN_PLACE = ("remarks", "reason", "other_buyer")  # shown apart from the grid of extracted fields
-
-
-def extracted_values(job: IngestJob) -> tuple[dict, list[dict]]:
-    """The job's reading as the invoice form takes it: the card's starting values."""
-    fields = job.values_read
-    company = job.company
-    fields.setdefault("buyer_name", company.name if fields.get("seller_tin") != company.tin else "")
-    fields["direction"] = "sales" if fields.get("seller_tin") == company.tin else "purchase"
-    lines = [{name: line.get(name, "") for name in LINE_FIELDS} for line in job.extraction.get("lines", [])]
-    return fields, lines
 
 
 def review_forms(request, job: IngestJob) -> tuple[ReviewForm, LineFormSet]:
@@ -77,8 +67,9 @@ def _annotations(job: IngestJob) -> dict[str, dict]:
 def review_context(job: IngestJob, form: ReviewForm, lines, *, user) -> dict:
     notes = _annotations(job)
     stored = job.stored_file
-    pictured = stored.media == sniff.PDF or stored.media in sniff.IMAGES
     pages = job.extraction.get("pages") or [0]
+    queue = list(review_queue(company=job.company).values_list("pk", flat=True))
+    position = queue.index(job.pk) if job.pk in queue else None
     return {
         "job": job,
         "form": form,
@@ -86,11 +77,13 @@ def review_context(job: IngestJob, form: ReviewForm, lines, *, user) -> dict:
         "annotated": [(field, notes.get(field.name)) for field in form if field.name not in OWN_PLACE],
         "other_party": other_party(job.company.tin, job.values_read),
         "move_targets": move_targets(user=user, job=job),
-        "missing": [
-            field.label for field in form if field.name in job.reason_params.get("fields", "").split("、")
-        ],
-        "pictures": [reverse("stored_file_page", args=[stored.pk, page]) for page in pages]
-        if pictured
-        else [],
+        "missing": [field.label for field in form if field.name in missing_fields(job)],
+        "viewer": viewer_context(
+            stored, first_page=pages[0], values=job.values_read, lines=job.extraction.get("lines", [])
+        ),
         "original_url": reverse("stored_file", args=[stored.pk]),
+        "queue_position": None if position is None else position + 1,
+        "queue_length": len(queue),
+        "next_job": queue[position + 1] if position is not None and position + 1 < len(queue) else None,
+        "previous_job": queue[position - 1] if position else None,
     }

@@ -7,6 +7,7 @@ urlpatterns = [
     path("batches/<int:pk>/", views.capture_batch, name="capture_batch"),
     path("batches/<int:pk>/progress/", views.capture_batch_progress, name="capture_batch_progress"),
     path("review/", views.capture_review_list, name="capture_review"),
+    path("review/confirm/", views.capture_review_confirm, name="capture_review_confirm"),
     path("failed/", views.capture_failed, name="capture_failed"),
     path("jobs/", views.capture_jobs, name="capture_jobs"),
     path("jobs/<int:pk>/", views.capture_job, name="capture_job"),

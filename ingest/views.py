@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_errors
@@ -12,16 +14,16 @@ from accounts.redirects import redirect_next
 from accounts.roles import Perm
 from accounts.tenancy import company_view
 from config.uploads import refuse_in_form, upload_limit
-from ingest import selectors, services
+from ingest import bulk_confirm, cards, preview_cache, selectors, services
+from ingest.downloads import download_name
 from ingest.forms import JobFilterForm, RejectForm, UploadForm
 from ingest.messages import reason_text, refusal_text
 from ingest.models import JobState
-from ingest.previews import preview_png
 from ingest.review import review_context, review_forms
 from ingest.storage import read_blob
 from invoices.drafts import clean_draft
 from invoices.forms import attach_errors
-from sandbox import UnsafeFile, run_isolated
+from sandbox import UnsafeFile
 
 
 @upload_limit("capture")
@@ -39,11 +41,16 @@ def capture_home(request):
             for refusal in batch.refused:
                 messages.warning(request, refusal_text(refusal))
             return redirect("capture_batch", pk=batch.pk)
+    max_file, max_total = settings.UPLOAD_LIMITS["capture"]
     return render(
         request,
         "ingest/home.html",
         {
             "form": form,
+            "max_file_bytes": max_file,
+            "max_total_bytes": max_total,
+            "max_file_mb": max_file // (1024 * 1024),
+            "max_total_mb": max_total // (1024 * 1024),
             "batches": selectors.recent_batches(company=request.company)[:20],
             "review_count": selectors.review_queue(company=request.company).count(),
             "failed_count": selectors.failed_jobs(company=request.company).count(),
@@ -77,9 +84,46 @@ def capture_batch_progress(request, pk: int):
 
 @company_view(Perm.INGEST_UPLOAD)
 def capture_review_list(request):
+    queue = selectors.review_queue(company=request.company).select_related("company")
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    summaries = [cards.summary(job) for job in page]
     return render(
-        request, "ingest/review_list.html", {"jobs": selectors.review_queue(company=request.company)}
+        request,
+        "ingest/review_list.html",
+        {
+            "page": page,
+            "cards": summaries,
+            "bulk_count": sum(card["bulk"] for card in summaries),
+            "query": "",
+        },
     )
+
+
+@require_POST
+@company_view(Perm.INGEST_UPLOAD)
+def capture_review_confirm(request):
+    """Confirm the chosen cards whose only doubt is certainty, as they were read."""
+    try:
+        job_ids = [int(value) for value in request.POST.getlist("job")]
+    except ValueError:
+        return _plain_text(_("The cards to confirm must be given by their numbers."), status=400)
+    if not job_ids:
+        messages.warning(request, _("Choose the cards to confirm first."))
+        return redirect("capture_review")
+    outcome = bulk_confirm.jobs_confirm_as_read(company=request.company, by=request.user, job_ids=job_ids)
+    if outcome.confirmed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s invoice confirmed into the ledger: %(numbers)s",
+                "%(count)s invoices confirmed into the ledger: %(numbers)s",
+                len(outcome.confirmed),
+            )
+            % {"count": len(outcome.confirmed), "numbers": "、".join(outcome.confirmed)},
+        )
+    for name, why in outcome.left:
+        messages.warning(request, _("%(name)s still waits: %(why)s") % {"name": name, "why": why})
+    return redirect("capture_review")
 
 
 @company_view(Perm.INGEST_UPLOAD)
@@ -179,13 +223,12 @@ def capture_job_retry(request, pk: int):
 
 @company_view(Perm.LEDGER_VIEW)
 def stored_file(request, pk: int):
-    """An original, only to members of its company: never from a public URL."""
+    """An original, only to members of its company: never from a public URL. It downloads under
+    the name it was uploaded with."""
     stored = selectors.stored_file_get(company=request.company, pk=pk)
     response = HttpResponse(read_blob(stored.sha256), content_type=stored.content_type)
-    inline = stored.media in ("pdf", "jpeg", "png")
-    response["Content-Disposition"] = (
-        f'{"inline" if inline else "attachment"}; filename="original.{stored.media}"'
-    )
+    inline = stored.media in ("pdf", "jpeg", "png") and "download" not in request.GET
+    response["Content-Disposition"] = content_disposition_header(not inline, download_name(stored))
     response["Content-Security-Policy"] = (
         "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
     )
@@ -195,18 +238,22 @@ def stored_file(request, pk: int):
 
 @company_view(Perm.LEDGER_VIEW)
 def stored_file_page(request, pk: int, page: int):
-    """One page of an original as a PNG, for the review card and the invoice page; only that page
-    is decoded, in a child process (sandbox/). A page the file does not have is a 404."""
+    """One page of an original as a picture (PNG, or JPEG for a photo), for the viewer, the review
+    card and the queue's thumbnails (?size=thumb). It is drawn once, in a child process (sandbox/),
+    and kept (ingest/preview_cache.py). A page the file does not have is a 404."""
+    size = request.GET.get("size", "full")
+    if size not in preview_cache.SIZES:
+        return _plain_text(_("Unknown picture size: choose full or thumb."), status=400)
     stored = selectors.stored_file_get(company=request.company, pk=pk)
     try:
-        limits = settings.PARSER_LIMITS["preview"]
-        png = run_isolated(preview_png, read_blob(stored.sha256), stored.media, page, limits=limits)
+        picture = preview_cache.page_picture(stored, page, size)
     except UnsafeFile:
         return _plain_text(_("The file could not be read safely."), status=422)
-    if png is None:
+    if picture is None:
         return _plain_text(_("The original has no page %(page)s.") % {"page": page + 1}, status=404)
-    response = HttpResponse(png, content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
+    data, kind = picture
+    response = HttpResponse(data, content_type=preview_cache.CONTENT_TYPES[kind])
+    response["Cache-Control"] = "private, max-age=86400"
     return response
 
 

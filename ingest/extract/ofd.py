@@ -52,6 +52,7 @@ MAX_MEMBER_BYTES = 16 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed: page XML compresses about 10 to 1
 PAGE_TEXT_CONFIDENCE = 0.9
 DEFAULT_DOCUMENT = "Doc_0"
+A4 = (210.0, 297.0)  # millimetres: a page whose document gives no size
 
 CUSTOM_DATA_FIELDS = {
     "发票代码": "code",
@@ -131,6 +132,22 @@ def extract_ofd(data: bytes) -> Extraction:
     if "number" not in extraction.fields:
         raise ExtractError("not_invoice")
     return extraction
+
+
+def page_layout(data: bytes) -> tuple[tuple[float, float], list[list[Glyph]]]:
+    """The page size in millimetres (Document.xml PageArea PhysicalBox) and each page's characters
+    where they sit, for a picture of the pages."""
+    members = _read_package(data)
+    document_root = _document_root(parse_xml(members["OFD.xml"]))
+    document = _parsed_or_none(members[document_root]) if document_root in members else None
+    box = find_path(document, "CommonData/PageArea/PhysicalBox")
+    numbers = [float(part) for part in element_text(box).split()] if box is not None else []
+    size = (
+        (numbers[2], numbers[3])
+        if len(numbers) == 4 and 10 < numbers[2] < 2000 and 10 < numbers[3] < 2000
+        else A4
+    )
+    return size, _read_pages(members, document_root).glyphs
 
 
 def _merge_into(extraction: Extraction, reading: Extraction) -> None:

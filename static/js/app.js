@@ -17,3 +17,20 @@ document.addEventListener("change", (event) => {
     box.checked = event.target.checked;
   });
 });
+
+// On a phone a table's rows are shown as cards: each cell is labelled with its column's heading.
+function labelTableCells(root) {
+  root.querySelectorAll("table.table").forEach((table) => {
+    const headings = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    if (!headings.length) return;
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      let column = 0;
+      Array.from(row.children).forEach((cell) => {
+        if (!cell.hasAttribute("data-label") && headings[column]) cell.setAttribute("data-label", headings[column]);
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => labelTableCells(document));
+document.addEventListener("htmx:afterSwap", (event) => labelTableCells(event.target));

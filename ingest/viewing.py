@@ -1,0 +1,41 @@
+"""What the viewer of an original shows: the pages of a PDF, an image or an OFD as pictures, or
+a 数电 XML as the invoice it states (it has no pages to draw)."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.urls import reverse
+
+from ingest import sniff
+from ingest.downloads import download_name
+from ingest.models import StoredFile
+
+PICTURED = (sniff.PDF, sniff.OFD, *sniff.IMAGES)
+
+
+def rate_percent(rate) -> str:
+    """0.13 as 13%, 0.015 as 1.5%; what cannot be read as a rate is shown as it is."""
+    try:
+        value = Decimal(str(rate))
+    except (InvalidOperation, ValueError):
+        return str(rate or "")
+    return f"{(value * 100).normalize():f}%" if value <= 1 else str(rate)
+
+
+def viewer_context(stored: StoredFile, *, first_page: int = 0, values: dict | None = None, lines=()) -> dict:
+    page_url = ""
+    if stored.media in PICTURED:
+        page_url = reverse("stored_file_page", args=[stored.pk, 0]).replace("/0.png", "/__PAGE__.png")
+    xml = None
+    if stored.media == sniff.XML and values is not None:
+        xml = {
+            **values,
+            "lines": [{**line, "rate_percent": rate_percent(line.get("rate", ""))} for line in lines],
+        }
+    return {
+        "first_page": first_page,
+        "page_url": page_url,
+        "first_src": page_url.replace("__PAGE__", str(first_page)),
+        "download_url": reverse("stored_file", args=[stored.pk]),
+        "download_name": download_name(stored),
+        "xml": xml,
+    }
