@@ -44,7 +44,10 @@ def invoice_export(request, file_format: str):
             return bad_parameter(request, _("A selected invoice was not given as a number."))
         queryset = selectors.invoice_queryset(company=request.company).filter(pk__in=ids)
     else:
-        queryset = filtered(request).qs
+        invoice_filter = filtered(request)
+        if invoice_filter.is_bound and not invoice_filter.is_valid():
+            return bad_parameter(request, _("A filter could not be read, so nothing was exported."))
+        queryset = invoice_filter.qs
     return _download(export_ledger(queryset, file_format), file_format, request.company)
 
 

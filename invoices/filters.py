@@ -1,6 +1,7 @@
 """The ledger's list filters, shared by the list page, its exports and the API."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from invoices.fapiao import normalize_id, normalize_text
@@ -14,6 +15,10 @@ BUREAU_CHOICES = [("missing", _("Missing from the bureau's data")), ("held", _("
 HAS_CHOICES = [("errors", _("Errors")), ("warnings", _("Warnings")), ("clean", _("No errors or warnings"))]
 
 
+# <input type=date> takes only yyyy-mm-dd, whatever the language's date format.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def looks_like_identifier(text: str) -> bool:
     return len(text) >= 8 and text.isalnum() and any(char.isdigit() for char in text)
 
@@ -25,11 +30,17 @@ class InvoiceFilter(django_filters.FilterSet):
         help_text=_("Any part of a number or taxpayer ID, an amount, a name, drawer, item or remark"),
     )
     direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices, empty_label=ANY)
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=KIND_CHOICES, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("Kind"), choices=KIND_CHOICES, distinct=False, widget=forms.CheckboxSelectMultiple
+    )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=ANY)
     deduction = django_filters.ChoiceFilter(label=_("Deduction"), choices=Deduction.choices, empty_label=ANY)
-    date_from = django_filters.DateFilter(label=_("Issued from"), field_name="issue_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(label=_("Issued until"), field_name="issue_date", lookup_expr="lte")
+    date_from = django_filters.DateFilter(
+        label=_("Issued from"), field_name="issue_date", lookup_expr="gte", widget=DATE_INPUT
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Issued until"), field_name="issue_date", lookup_expr="lte", widget=DATE_INPUT
+    )
     counterparty = django_filters.CharFilter(label=_("Counterparty"), method="filter_counterparty")
     total_min = django_filters.NumberFilter(label=_("Total from"), field_name="total", lookup_expr="gte")
     total_max = django_filters.NumberFilter(label=_("Total up to"), field_name="total", lookup_expr="lte")
@@ -47,7 +58,7 @@ class InvoiceFilter(django_filters.FilterSet):
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
-        empty_label=_("Newest first"),
+        empty_label=_("Issue date (newest first)"),
         fields=(
             ("issue_date", "issue_date"),
             ("total", "total"),
@@ -55,13 +66,17 @@ class InvoiceFilter(django_filters.FilterSet):
             ("counterparty_name", "counterparty"),
             ("created_at", "created_at"),
         ),
-        field_labels={
-            "issue_date": _("Issue date"),
-            "total": _("Total"),
-            "number": _("Number"),
-            "counterparty_name": _("Counterparty"),
-            "created_at": _("Entered at"),
-        },
+        choices=[
+            ("issue_date", _("Issue date (oldest first)")),
+            ("-total", _("Total (largest first)")),
+            ("total", _("Total (smallest first)")),
+            ("number", _("Number (ascending)")),
+            ("-number", _("Number (descending)")),
+            ("counterparty", _("Counterparty (A to Z)")),
+            ("-counterparty", _("Counterparty (Z to A)")),
+            ("-created_at", _("Entered (newest first)")),
+            ("created_at", _("Entered (oldest first)")),
+        ],
     )
 
     def filter_search(self, queryset, name, value):
@@ -94,6 +109,10 @@ class InvoiceFilter(django_filters.FilterSet):
 
     @property
     def qs(self):
+        """The filtered invoices; none at all while a filter cannot be read (a malformed date, an
+        unknown choice), so that a list never passes for filtered when it is not."""
+        if self.is_bound and not self.is_valid():
+            return self.queryset.none()
         result = super().qs
         chosen = self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("ordering")
         if not chosen:

@@ -44,6 +44,7 @@ def invoice_list(request):
         "invoices/list.html",
         {
             "filter": invoice_filter,
+            "filter_unreadable": invoice_filter.is_bound and not invoice_filter.is_valid(),
             "page": page,
             "totals": totals,
             "query": query.urlencode(),

@@ -104,3 +104,72 @@ def test_it_shows_no_deduction_state_for_a_sale_or_a_voided_purchase(bob, compan
     assert "已作废或已全额红冲的发票不能勾选抵扣。" in detail
     detail = client.get(reverse("invoice_detail", args=[ticked.pk])).text
     assert "<dd>未勾选" in detail
+
+
+def test_it_offers_sort_orders_in_words(bob, company_a, browser_as):
+    html = browser_as(bob).get(reverse("invoice_list")).text
+    select = re.search(r'<select name="ordering"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == [
+        "开票日期（新→旧）",
+        "开票日期（旧→新）",
+        "价税合计（大→小）",
+        "价税合计（小→大）",
+        "发票号码（小→大）",
+        "发票号码（大→小）",
+        "对方名称（升序）",
+        "对方名称（降序）",
+        "录入时间（新→旧）",
+        "录入时间（旧→新）",
+    ]
+
+
+def test_it_sorts_by_the_chosen_order(bob, company_a, browser_as):
+    make_invoice(company_a, bob, number="26352000000000000001", issue_date=date(2026, 5, 1))
+    make_invoice(company_a, bob, number="26352000000000000002", issue_date=date(2026, 5, 3))
+    page = browser_as(bob).get(reverse("invoice_list"), {"ordering": "issue_date"}).context["page"]
+    assert [invoice.number for invoice in page] == ["26352000000000000001", "26352000000000000002"]
+
+
+def test_it_offers_kinds_as_checkboxes_and_dates_as_date_inputs(bob, company_a, browser_as):
+    response = browser_as(bob).get(
+        reverse("invoice_list"), {"kind": ["special", "toll"], "date_from": "2026-05-01"}
+    )
+    html = response.text
+    assert '<select name="kind"' not in html
+    kinds = re.findall(r'<input type="checkbox" name="kind" value="([a-z_]+)"([^>]*)>', html)
+    assert len(kinds) == 14
+    assert [value for value, rest in kinds if "checked" in rest] == ["special", "toll"]
+    assert "<legend>票种</legend>" in html
+    assert input_value(html, "date_from") == "2026-05-01"
+    assert re.search(r'<input type="date" name="date_from"', html)
+    assert re.search(r'<input type="date" name="date_to"', html)
+
+
+def test_a_malformed_filter_lists_nothing_and_says_so(bob, company_a, browser_as):
+    make_invoice(company_a, bob)
+    for params in (
+        {"date_from": "2026/13/01"},
+        {"date_to": "昨天"},
+        {"kind": "nonsense"},
+        {"total_min": "abc"},
+    ):
+        response = browser_as(bob).get(reverse("invoice_list"), params)
+        assert response.status_code == 200
+        assert list(response.context["page"]) == [], params
+        assert response.context["totals"]["count"] == 0
+        assert "有筛选条件无法识别，因此未列出任何发票：请在下方改正，或清除筛选条件。" in response.text
+        assert 'class="error" role="alert"' in response.text
+
+
+def test_the_api_and_the_export_refuse_a_malformed_filter_with_a_message(bob, company_a, api_as, browser_as):
+    make_invoice(company_a, bob)
+    refused = api_as(bob).get(
+        "/api/invoices/", {"date_from": "2026-13-01"}, HTTP_X_COMPANY=company_a.tin, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"date_from": ["Enter a valid date."]}
+    refused = api_as(bob).get("/api/invoices/", {"date_from": "2026-13-01"}, HTTP_X_COMPANY=company_a.tin)
+    assert refused.json() == {"date_from": ["输入一个有效的日期。"]}
+    export = browser_as(bob).get(reverse("invoice_export", args=["csv"]), {"date_from": "2026-13-01"})
+    assert export.status_code == 400
+    assert "有筛选条件无法识别，因此未导出任何发票。" in export.text
