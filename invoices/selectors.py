@@ -79,30 +79,33 @@ AMOUNT_FIELDS = ("amount", "tax", "total")
 def invoices_matching(*, company: Company, text: str) -> Q:
     """A filter for the company's invoices that a search finds: any part of the number, 数电 number,
     code or counterparty's taxpayer ID; an amount, tax or total equal to the amount typed; the
-    counterparty's name, the drawer, a line's item or the remarks containing the words.
+    counterparty's name, the drawer, a line's item or the remarks containing the words (one or two
+    characters: starting with them, see invoices.search_terms).
 
     Each kind of match is its own query on its own index (trigram indexes on PostgreSQL, migration
     0005), and the invoices are those any of them finds: one OR over every column would read the
     whole ledger."""
     terms = search_terms(text)
     if terms.empty:
-        return Q()
+        return Q(company=company)
     invoices = invoice_queryset(company=company).order_by()
+    words = "istartswith" if terms.short else "icontains"
+    # An item reads "*category*name": a short word is looked for where either starts. The lines
+    # are not joined to their invoices here; the company filter below applies to what they find.
+    item = f"*{terms.words}" if terms.short else terms.words
     found = [
         invoices.filter(counterparty_named(company=company, text=terms.words)).values("pk"),
-        *(invoices.filter(**{f"{name}__icontains": terms.words}).values("pk") for name in WORD_FIELDS),
-        InvoiceLine.objects.filter(invoice__company=company, item_name__icontains=terms.words)
-        .order_by()
-        .values("invoice_id"),
+        *(invoices.filter(**{f"{name}__{words}": terms.words}).values("pk") for name in WORD_FIELDS),
+        InvoiceLine.objects.filter(item_name__icontains=item).order_by().values("invoice_id"),
     ]
-    if terms.identifier:
+    if terms.identifier and not terms.short:
         found += [
             invoices.filter(**{f"{name}__contains": terms.identifier}).values("pk")
             for name in IDENTIFIER_FIELDS
         ]
     if terms.amount is not None:
         found += [invoices.filter(**{name: terms.amount}).values("pk") for name in AMOUNT_FIELDS]
-    return Q(pk__in=found[0].union(*found[1:], all=True))
+    return Q(company=company, pk__in=found[0].union(*found[1:], all=True))
 
 
 def known_tins(*, company: Company, tins: list[str]) -> set[str]:

@@ -70,11 +70,18 @@ def found(company, text) -> list[str]:
         ("2,469.14", ["legacy"]),
         ("2493.83", ["legacy"]),
         ("24.69", ["legacy"]),
-        ("小明", ["digital"]),  # the drawer
+        ("王小明", ["digital"]),  # the drawer
+        ("小明", []),  # one or two characters match where a word starts
+        ("王小", ["digital"]),
         ("李四", ["legacy"]),
         ("打印纸", ["digital"]),  # a line's item
         ("设备维修", ["legacy"]),
+        ("打印", ["digital"]),  # where the item's name starts, after its category
+        ("维修", ["legacy"]),  # where its category starts
+        ("印纸", []),
         ("ht-778", ["digital"]),  # the remarks, in any case
+        ("合同", ["digital"]),  # where they start
+        ("到货", []),
         ("五月到货", ["digital"]),
         ("深圳示例", ["legacy"]),  # the counterparty's name
         ("示例", ["digital", "legacy"]),
@@ -111,7 +118,7 @@ def test_the_list_page_and_the_api_search_the_same_way(alice, company_a, ledger,
 
 def test_charlie_finds_none_of_alices_invoices(charlie, company_a, company_b, ledger, browser_as, api_as):
     make_invoice(company_b, charlie, number="26110000000000000001")
-    for text in ("5678", "1130", "小明", "打印纸", "776049653"):
+    for text in ("5678", "1130", "王小明", "打印纸", "776049653"):
         page = browser_as(charlie).get(reverse("invoice_list"), {"q": text})
         assert [invoice.number for invoice in page.context["page"]] == (
             ["26110000000000000001"] if text in ("1130", "打印纸", "776049653") else []
@@ -134,6 +141,9 @@ def test_charlie_finds_none_of_alices_invoices(charlie, company_a, company_b, le
         (Invoice, {"drawer__icontains": "王小明"}, "invoice_drawer_trgm"),
         (Invoice, {"remarks__icontains": "HT-778"}, "invoice_remarks_trgm"),
         (InvoiceLine, {"item_name__icontains": "打印纸"}, "invoice_line_item_trgm"),
+        (Invoice, {"drawer__istartswith": "王小"}, "invoice_drawer_trgm"),
+        (Invoice, {"remarks__istartswith": "合同"}, "invoice_remarks_trgm"),
+        (InvoiceLine, {"item_name__icontains": "*打印"}, "invoice_line_item_trgm"),
     ],
 )
 def test_postgresql_can_answer_each_lookup_of_the_search_from_a_trigram_index(ledger, model, lookup, index):
