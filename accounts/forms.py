@@ -86,6 +86,7 @@ class MemberPasswordForm(forms.Form):
         label=_("Temporary password"),
         required=False,
         strip=False,
+        max_length=128,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_(
             "Leave it empty to have one generated. It is shown to you once; hand it to the member, "

@@ -215,3 +215,12 @@ def test_the_temporary_password_cannot_be_kept_as_the_new_one(alice, bob, compan
     assert "请设置您自己的密码，不要沿用临时密码。" in response.text
     assert User.objects.get(pk=bob.pk).must_change_password is True
     assert client.get("/")["Location"] == "/accounts/password/"
+
+
+def test_a_typed_password_too_long_is_a_400_and_nothing_changes(alice, bob, company_a, browser_as):
+    before = password_hash(bob)
+    url = reverse("member_password", args=[membership_of(bob, company_a).pk])
+    response = browser_as(alice).post(url, {"password": "x" * 129})
+    assert response.status_code == 400
+    assert response.context["form"].has_error("password", "max_length")
+    assert password_hash(bob) == before
