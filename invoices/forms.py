@@ -83,7 +83,14 @@ class StatusForm(forms.Form):
 
 
 class BulkDeductionForm(forms.Form):
-    deduction = forms.ChoiceField(label=_("Deduction"), choices=Deduction.choices)
+    deduction = forms.ChoiceField(
+        label=_("Deduction"),
+        choices=Deduction.choices,
+        help_text=_(
+            "Only purchase special, toll and motor vehicle invoices that are not voided or red are "
+            "ticked; the others are left as they are, each with the reason."
+        ),
+    )
     period = forms.DateField(
         label=_("Tax period"),
         required=False,

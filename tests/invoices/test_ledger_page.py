@@ -173,3 +173,20 @@ def test_the_api_and_the_export_refuse_a_malformed_filter_with_a_message(bob, co
     export = browser_as(bob).get(reverse("invoice_export", args=["csv"]), {"date_from": "2026-13-01"})
     assert export.status_code == 400
     assert "有筛选条件无法识别，因此未导出任何发票。" in export.text
+
+
+def test_ticking_a_sale_from_the_list_leaves_it_and_says_why(bob, company_a, browser_as):
+    sold = sale(company_a)
+    bought = make_invoice(company_a, bob)
+    client = browser_as(bob)
+    response = client.post(
+        reverse("invoice_bulk_deduction"),
+        {"ids": [sold.pk, bought.pk], "deduction": "deducted", "period": "2026-05", "query": ""},
+        follow=True,
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["已修改 1 张发票。", f"{sold.identity}: 只有进项发票可以抵扣。"]
+    sold.refresh_from_db()
+    bought.refresh_from_db()
+    assert (sold.deduction, sold.deduction_period) == ("unticked", None)
+    assert bought.deduction == "deducted"
