@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from invoices.deduction import deduction_applies, why_not_deductible
+from invoices.models import Deduction
 from invoices.rates import rate_percent
 
 register = template.Library()
@@ -25,7 +26,7 @@ def percent(rate: str) -> str:
 @register.filter
 def takes_deduction(invoice) -> bool:
     """Whether the invoice's deduction state means anything: it can be ticked, or it was."""
-    return deduction_applies(invoice) or invoice.deduction != "unticked"
+    return deduction_applies(invoice) or invoice.deduction != Deduction.UNTICKED
 
 
 @register.filter
