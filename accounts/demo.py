@@ -18,6 +18,7 @@ DEMO_ROLES = [
     ("alice", "91310115MA1K4D8X0B", Role.ADMIN),
     ("alice", "91110108MA01A2B3CF", Role.ADMIN),
     ("bob", "91310115MA1K4D8X0B", Role.CLERK),
+    ("carol", "91310115MA1K4D8X0B", Role.ACCOUNTANT),
 ]
 
 
@@ -48,5 +49,5 @@ def demo_roles() -> dict[str, str]:
     """Each demo user's roles, as one line of text."""
     described: dict[str, list[str]] = {}
     for username, tin, role in DEMO_ROLES:
-        described.setdefault(username, []).append(f"{role} @ {DEMO_COMPANIES[tin]}")
-    return {username: ", ".join(parts) for username, parts in described.items()}
+        described.setdefault(username, []).append(f"{DEMO_COMPANIES[tin]} {Role(role).label}")
+    return {username: "、".join(parts) for username, parts in described.items()}

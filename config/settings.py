@@ -166,7 +166,7 @@ BACKUP_RETENTION = {
     "monthly": env.integer("BACKUP_KEEP_MONTHLY", 12, 0, 120),
 }
 
-CELERY_BROKER_URL = REDIS_URL or ("filesystem://" if EMBEDDED else "memory://")
+CELERY_BROKER_URL = REDIS_URL or ("filesystem://localhost/" if EMBEDDED else "memory://")
 CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or EMBEDDED)
 CELERY_TASK_EAGER_PROPAGATES = True
 
@@ -326,7 +326,7 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 1_600_000  # KiB; RapidOCR alone peaks near 1.1 GB
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith("filesystem://"):
     QUEUE_DIR = DATA_DIR / "queue"
     for folder in ("messages", "control"):
         (QUEUE_DIR / folder).mkdir(parents=True, exist_ok=True)
@@ -343,6 +343,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "root": {
+        "handlers": ["console"],
+        "level": env.choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]),
+    },
     "loggers": {"axes": {"level": "WARNING"}},
 }

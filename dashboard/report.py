@@ -5,7 +5,7 @@ every export of Fapiao Desk, whatever the language of the person asking."""
 import re
 from datetime import date
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Company
@@ -93,7 +93,7 @@ def _anomaly_row(anomaly: Anomaly) -> list:
         sentence(anomaly),
         anomaly.money_at_stake,
         anomaly.counterparty,
-        f"{anomaly.first_seen:%Y-%m-%d %H:%M}",
+        f"{timezone.localtime(anomaly.first_seen):%Y-%m-%d %H:%M}",
         anomaly.get_state_display(),
         anomaly.assignee.get_username() if anomaly.assignee else "",
     ]

@@ -155,7 +155,7 @@ def firm_rows(*, companies: list[Company], today: date | None = None) -> list[Fi
                 at_risk=sum(standings[company.pk][0].values(), ZERO),
                 open_anomalies=counts.get(company.pk, 0),
                 import_age=(today - timezone.localtime(latest).date()).days if latest else None,
-                backup=backup,
+                backup=CheckRun.Outcome(backup).label if backup else None,
             )
         )
     return sorted(rows, key=lambda row: row.at_risk, reverse=True)

@@ -1,12 +1,14 @@
 from datetime import date
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,18 +18,40 @@ from dashboard.charts import all_charts
 from dashboard.report import month_end_xlsx
 from dashboard.selectors import cards, firm_rows
 from dashboard.worklist import AnomalyFilter, AssignForm, anomaly_events, anomaly_get, worklist_queryset
+from invoices.periods import filing_month
 from monitor import handling
 from monitor.alerts import alert_members
 from monitor.models import Anomaly
 
 
+class BadPeriod(Exception):
+    """A `period` that is not a month written yyyy-mm."""
+
+
 def _period(request) -> date:
+    """The month asked for, or the month being closed: until the 15th, the one before."""
     text = request.GET.get("period", "")
+    if not text:
+        return filing_month(timezone.localdate())
     try:
         year, month = (int(part) for part in text.split("-"))
         return date(year, month, 1)
     except ValueError:
-        return timezone.localdate().replace(day=1)
+        raise BadPeriod(text) from None
+
+
+def period_checked(view):
+    """A malformed period is a 400 that says what a period looks like, not the current month."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadPeriod:
+            message = _("The period must be a month written as yyyy-mm, for example 2026-03.")
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+    return checked
 
 
 def _dashboard_context(request) -> dict:
@@ -42,26 +66,29 @@ def _dashboard_context(request) -> dict:
 
 
 @company_view(Perm.ALERTS_VIEW)
+@period_checked
 def dashboard(request):
     """One company's books for a month: what is at stake, why, and whether the watch is running."""
     return render(request, "dashboard/dashboard.html", _dashboard_context(request))
 
 
 @company_view(Perm.ALERTS_VIEW)
+@period_checked
 def dashboard_report(request):
     """The dashboard of a month as a page to print for the monthly close."""
     return render(request, "dashboard/report.html", _dashboard_context(request))
 
 
 @company_view(Perm.ALERTS_VIEW)
+@period_checked
 def dashboard_report_xlsx(request):
     period = _period(request)
     data = month_end_xlsx(company=request.company, period=period, today=timezone.localdate())
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    name = f"month-end-{request.company.tin}-{period:%Y-%m}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    name = f"月结报告-{request.company.tin}-{period:%Y-%m}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 

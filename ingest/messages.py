@@ -59,6 +59,10 @@ def reason_text(code: str, params: dict | None = None) -> str:
     if not code:
         return ""
     message = REASONS.get(code, REASONS["internal"])
+    if params and params.get("identity"):  # the matching key, as a person reads an invoice's number
+        from invoices.identity_words import identity_words
+
+        params = {**params, "identity": identity_words(params["identity"])}
     if params and params.get("fields"):  # kept as the form's field names: shown as its labels
         from ingest.cards import field_label
 

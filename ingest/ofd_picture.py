@@ -21,7 +21,7 @@ FRAME = (200, 200, 200)
 
 
 @lru_cache(maxsize=64)
-def _font(pixels: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def cjk_font(pixels: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for path in FONTS:
         try:
             return ImageFont.truetype(path, pixels)
@@ -42,5 +42,5 @@ def ofd_page_image(data: bytes, page: int) -> Image.Image | None:
     for glyph in pages[page]:
         pixels = max(6, round((glyph.y1 - glyph.y0) * scale * 0.8))
         # The glyph's box runs from just below the baseline up, y growing upwards from the page top.
-        draw.text((glyph.x0 * scale, -glyph.y1 * scale), glyph.printed, fill=INK, font=_font(pixels))
+        draw.text((glyph.x0 * scale, -glyph.y1 * scale), glyph.printed, fill=INK, font=cjk_font(pixels))
     return image

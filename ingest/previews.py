@@ -6,21 +6,21 @@ an OFD are PNG (sharp print); photos and scans are JPEG, a tenth of the size at 
 
 import io
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ingest import sniff
 from ingest.extract.base import ExtractError
 from ingest.extract.images import load_image_page, render_pdf_page
-from ingest.ofd_picture import ofd_page_image
+from ingest.ofd_picture import cjk_font, ofd_page_image
 
 PREVIEW_DPI = 150
 MAX_SIDE = 2400
 
 
 def preview_picture(data: bytes, media: str, page: int) -> tuple[bytes, str] | None:
-    """(bytes, "png" or "jpeg") of page `page` (0-based); None when the file has no such page or
-    no page at all (XML, which the viewer shows as a formatted invoice instead). A file too
-    damaged to draw gets a blank page."""
+    """(bytes, "png" or "jpeg") of page `page` (0-based); None when the file has no such page. A
+    数电 XML has no pages: its one picture is a label for the queue's thumbnail (the viewer shows
+    it as a formatted invoice). A file too damaged to draw gets a blank page."""
     try:
         if media == sniff.PDF:
             # Never more pixels than the preview shows: a page of 200 inches renders as quickly as A4.
@@ -30,7 +30,7 @@ def preview_picture(data: bytes, media: str, page: int) -> tuple[bytes, str] | N
         elif media == sniff.OFD:
             image = ofd_page_image(data, page)
         else:
-            return None
+            image = _label("数电 XML") if page == 0 else None
     except ExtractError:
         image = _blank()
     if image is None:
@@ -40,6 +40,16 @@ def preview_picture(data: bytes, media: str, page: int) -> tuple[bytes, str] | N
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format=kind.upper(), **({"quality": 85} if kind == "jpeg" else {}))
     return buffer.getvalue(), kind
+
+
+def _label(text: str) -> Image.Image:
+    image = Image.new("RGB", (480, 320), (255, 253, 247))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((8, 8, 471, 311), outline=(200, 160, 120), width=3)
+    font = cjk_font(56)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    draw.text(((480 - right + left) / 2, (320 - bottom + top) / 2), text, fill=(138, 59, 18), font=font)
+    return image
 
 
 def _blank() -> Image.Image:

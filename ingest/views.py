@@ -23,6 +23,7 @@ from ingest.review import review_context, review_forms
 from ingest.storage import read_blob
 from invoices.drafts import clean_draft
 from invoices.forms import attach_errors
+from invoices.identity_words import identity_words
 from sandbox import UnsafeFile
 
 
@@ -172,7 +173,8 @@ def capture_job(request, pk: int):
         except ValidationError as error:
             attach_errors(form, [line for line in lines.forms if line.values() is not None], error)
         else:
-            messages.success(request, _("Invoice %(identity)s saved.") % {"identity": invoice.identity})
+            saved = _("Invoice %(identity)s saved.") % {"identity": identity_words(invoice.identity)}
+            messages.success(request, saved)
             following = selectors.review_queue(company=request.company).first()
             return redirect("capture_job", pk=following.pk) if following else redirect("capture_review")
     return render(request, "ingest/review.html", review_context(job, form, lines, user=request.user))

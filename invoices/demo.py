@@ -14,6 +14,7 @@ from invoices import services
 from invoices.drafts import clean_draft
 from invoices.fapiao import Kind, decimal_to_words, uscc_check_char
 from invoices.models import Source, Status
+from invoices.periods import filing_month, month_bounds
 from invoices.selectors import invoice_queryset
 
 CENT = Decimal("0.01")
@@ -180,8 +181,17 @@ def load_demo_invoices(company: Company, by: User, *, count: int, seed: int) -> 
         return 0
     ledger = _Ledger(company, by, seed)
     added = []
+    closing = filing_month(ledger.today)
+    closing_days = range(
+        max(2, (ledger.today - month_bounds(closing)[1]).days), (ledger.today - closing).days + 1
+    )
     for _index in range(count):
-        days_ago = ledger.random.randrange(2, 365)
+        # A third of the year's invoices in the month being closed: the dashboard opens on a full month.
+        days_ago = (
+            ledger.random.choice(closing_days)
+            if ledger.random.random() < 0.33
+            else ledger.random.randrange(2, 365)
+        )
         if ledger.random.random() < 0.65:
             added.append(
                 ledger.add(
@@ -250,6 +260,8 @@ def _broken(ledger: _Ledger) -> list:
     ]
     values, lines = ledger.values("purchase", SUPPLIERS[3], ledger.issued(12))
     broken.append(ledger.add(values, lines, status=Status.VOIDED))
+    # Issued yesterday: not in the bureau's data yet, and not late either.
+    broken.append(ledger.add(*ledger.values("purchase", SUPPLIERS[1], ledger.issued(1))))
     return broken
 
 

@@ -21,3 +21,13 @@ def month_starts(last: date, count: int) -> list[date]:
         months.append(current)
         current = (current - timedelta(days=1)).replace(day=1)
     return months[::-1]
+
+
+FILING_DAY = 15  # a month's VAT return is filed by the 15th of the month after (extended for holidays)
+
+
+def filing_month(today: date) -> date:
+    """The month a business is closing on `today`: the one before until its return is due, the
+    current one after."""
+    first = today.replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1) if today.day <= FILING_DAY else first

@@ -18,6 +18,7 @@ from invoices.deduction import deduction_problem
 from invoices.drafts import HEADER_FIELDS, LINE_FIELDS, InvoiceDraft, LineDraft, draft_from_invoice
 from invoices.fapiao import Kind
 from invoices.findings import context_for, findings_for, stored
+from invoices.identity_words import identity_words
 from invoices.models import (
     Counterparty,
     Deduction,
@@ -63,11 +64,11 @@ def duplicate_error(existing: Invoice) -> ValidationError:
         ),
         "duplicate",
         {
-            "identity": existing.identity,
+            "identity": identity_words(existing.identity),
             "date": existing.issue_date.isoformat(),
             "total": format(existing.total, ",.2f"),
             "by": existing.created_by.username if existing.created_by else "—",
-            "at": existing.created_at.strftime("%Y-%m-%d %H:%M"),
+            "at": timezone.localtime(existing.created_at).strftime("%Y-%m-%d %H:%M"),
             "id": str(existing.pk),
         },
     )

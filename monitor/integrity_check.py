@@ -7,10 +7,12 @@ Anomaly; problems that went away resolve theirs; the run is kept as a CheckRun."
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Company
 from ingest.models import StoredFile
@@ -87,7 +89,8 @@ def _replaced(result: IntegrityResult, owners: dict, companies: dict) -> list[Ob
     observations = []
     for copy in replaced_copies(settings.DATA_DIR / "replaced"):
         key = f"replaced:{copy.sha256}:{copy.at:%Y%m%dT%H%M%S%f}"
-        details = {"sha256": copy.sha256, "kept": copy.path, "at": f"{copy.at:%Y-%m-%d %H:%M:%S} UTC"}
+        kept_at = timezone.localtime(copy.at.replace(tzinfo=UTC))
+        details = {"sha256": copy.sha256, "kept": copy.path, "at": f"{kept_at:%Y-%m-%d %H:%M:%S}"}
         for company in [companies[pk] for pk in owners.get(copy.sha256, ())] or [None]:
             observations.append(Observation(key, Severity.WARNING, company, details=details))
             result.rows.append({"kind": "file_replaced", "company": company, "subject": copy.path})

@@ -124,3 +124,11 @@ def as_of_problem(day: date) -> str | None:
     if EARLIEST_ISSUE_DATE <= day <= timezone.localdate():
         return None
     return _("Enter a moment from %(earliest)s to today.") % {"earliest": EARLIEST_ISSUE_DATE}
+
+
+# The shape of an export the importer recognised (reconcile/importers.py `_layout`).
+LAYOUT_LABELS = {
+    "basic": _("Invoices, one row each (发票基础信息)"),
+    "lines": _("Line items, one row each (含明细)"),
+    "tick": _("Deduction ticking (勾选)"),
+}

@@ -269,6 +269,15 @@ CASES = [
     Case("capture_batch", "get", "/capture/batches/{batch}/", (302, 200, 403, 404)),
     Case("capture_batch_progress", "get", "/capture/batches/{batch}/progress/", (302, 200, 403, 404)),
     Case("capture_review", "get", "/capture/review/", (302, 200, 403, 200)),
+    Case(
+        "capture_review_confirm",
+        "post",
+        "/capture/review/confirm/",
+        (302, 302, 403, 302),
+        {"job": "{job}"},  # the world's card is another buyer's: alice's bulk confirm leaves it waiting
+        guards=CAPTURE,
+        lands="/capture/review/",
+    ),
     Case("capture_failed", "get", "/capture/failed/", (302, 200, 403, 200)),
     Case("capture_jobs", "get", "/capture/jobs/", (302, 200, 403, 200)),
     Case("capture_job", "get", "/capture/jobs/{job}/", (302, 200, 403, 404)),

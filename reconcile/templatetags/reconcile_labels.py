@@ -1,6 +1,6 @@
 from django import template
 
-from reconcile.messages import ACTION_LABELS, CATEGORY_HELP, CATEGORY_LABELS, FLAG_LABELS
+from reconcile.messages import ACTION_LABELS, CATEGORY_HELP, CATEGORY_LABELS, FLAG_LABELS, LAYOUT_LABELS
 
 register = template.Library()
 
@@ -23,3 +23,8 @@ def flag_label(flag: str) -> str:
 @register.filter
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
+
+
+@register.filter
+def layout_label(layout: str) -> str:
+    return LAYOUT_LABELS.get(layout, layout)

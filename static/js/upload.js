@@ -10,8 +10,6 @@
   const bar = form.querySelector("[data-upload-progress]");
   const status = form.querySelector("[data-upload-status]");
   const button = form.querySelector("button[type=submit]");
-  const maxFile = Number(form.dataset.maxFile);
-  const maxTotal = Number(form.dataset.maxTotal);
   const megabytes = (bytes) => (bytes / 1048576).toFixed(1);
   const say = (text, problem) => {
     status.textContent = text;
@@ -52,9 +50,9 @@
   form.addEventListener("submit", (event) => {
     const files = Array.from(input.files);
     if (!files.length) return;  // the server says what is missing
-    const big = files.find((file) => file.size > maxFile);
+    const big = files.find((file) => file.size > Number(form.dataset.maxFile));
     const total = files.reduce((sum, file) => sum + file.size, 0);
-    if (big || total > maxTotal) {
+    if (big || total > Number(form.dataset.maxTotal)) {
       event.preventDefault();
       say(big ? form.dataset.tooBig.replace("{name}", big.name) : form.dataset.tooMuch, true);
       return;

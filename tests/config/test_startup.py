@@ -83,7 +83,7 @@ def test_the_embedded_mode_runs_with_debug_off_a_local_key_and_a_queue_of_files(
     result = start(tmp_path, EMBEDDED="true")
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
-    assert (shown["engine"], shown["eager"], shown["broker"]) == ("django.db.backends.sqlite3", False, "filesystem://")
+    assert (shown["engine"], shown["eager"], shown["broker"]) == ("django.db.backends.sqlite3", False, "filesystem://localhost/")
     assert shown["ssl"] is False
     assert (tmp_path / "data" / "queue" / "messages").is_dir()
     assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o777 == 0o600

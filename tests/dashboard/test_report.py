@@ -3,6 +3,7 @@ anomalies; the printable page the same; a seller named like a formula stays text
 
 import io
 from datetime import date, datetime
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone, translation
@@ -56,5 +57,6 @@ def test_the_printable_report_and_the_download(company_a, alice, browser_as, boo
     for chart in all_charts(company=company_a, period=MARCH, today=TODAY):
         assert escape(str(chart.title)) in page
     download = client.get("/dashboard/report.xlsx?period=2026-03")
-    assert download["Content-Disposition"] == f'attachment; filename="month-end-{company_a.tin}-2026-03.xlsx"'
+    name = quote(f"月结报告-{company_a.tin}-2026-03.xlsx")
+    assert download["Content-Disposition"] == f"attachment; filename*=utf-8''{name}"
     assert load_workbook(io.BytesIO(download.content)).sheetnames[0] == "概览"

@@ -110,7 +110,7 @@ def test_an_admin_reconciles_fixes_two_mistakes_and_sees_the_dashboard_change(
     with page.expect_download() as report_download:
         page.goto(f"{web_server}/dashboard/?period=2026-03")
         page.click("a[href*='/dashboard/report.xlsx']")
-    assert report_download.value.suggested_filename == f"month-end-{company_a.tin}-2026-03.xlsx"
+    assert report_download.value.suggested_filename == f"月结报告-{company_a.tin}-2026-03.xlsx"
 
     page.select_option("select#language", "en")
     page.wait_for_selector("html[lang='en']")

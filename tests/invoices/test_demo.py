@@ -20,7 +20,7 @@ def test_load_demo_twice_changes_nothing_and_keeps_the_passwords(db, settings, t
     second = run_load_demo()
     assert "demo invoices added" in first and "demo invoices added" not in second
     assert Invoice.objects.count() == count
-    assert (Company.objects.count(), Membership.objects.count()) == (2, 3)
+    assert (Company.objects.count(), Membership.objects.count()) == (2, 4)
     alice_line = next(line for line in second.splitlines() if line.split()[0] == "alice")
     assert (
         Membership.objects.filter(user__username="alice").first().user.check_password(alice_line.split()[1])

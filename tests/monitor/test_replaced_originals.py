@@ -2,6 +2,8 @@
 aside and the integrity check reports them until someone who looked into it deletes them."""
 
 import hashlib
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
@@ -41,7 +43,10 @@ def test_a_replaced_copy_is_kept_and_reported_until_deleted(company_a, settings)
     (anomaly,) = Anomaly.objects.filter(kind="file_replaced", state="open")
     assert (anomaly.company, anomaly.severity) == (company_a, "warning")
     assert (anomaly.details["sha256"], anomaly.details["kept"]) == (stored.sha256, str(kept))
-    assert anomaly.details["at"].endswith(" UTC")
+    kept_at = datetime.strptime(kept.name.split(".")[1], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
+    assert (
+        anomaly.details["at"] == f"{kept_at.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M:%S}"
+    )  # Beijing time
     with translation.override("zh-hans"):
         assert title(anomaly) == "被改动的原件已用完好的上传替换"
         assert sentence(anomaly).startswith(f"{stored.sha256} 的已保存副本与其哈希不再一致，已于 ")
