@@ -100,12 +100,22 @@ def invoices_matching(*, company: Company, text: str) -> Q:
     ]
     if terms.identifier and not terms.short:
         found += [
-            invoices.filter(**{f"{name}__contains": terms.identifier}).values("pk")
+            invoices.filter(**{f"{name}__{lookup}": terms.identifier}).values("pk")
             for name in IDENTIFIER_FIELDS
+            if (lookup := _identifier_lookup(name, terms.identifier))
         ]
     if terms.amount is not None:
         found += [invoices.filter(**{name: terms.amount}).values("pk") for name in AMOUNT_FIELDS]
     return Q(company=company, pk__in=found[0].union(*found[1:], all=True))
+
+
+def _identifier_lookup(name: str, identifier: str) -> str:
+    """A whole number (as long as the column) is looked up through its B-tree index: its trigrams
+    are shared by most numbers of a series. A longer text cannot be in the column at all."""
+    max_length = Invoice._meta.get_field(name).max_length
+    if len(identifier) > max_length:
+        return ""
+    return "exact" if len(identifier) == max_length else "contains"
 
 
 def known_tins(*, company: Company, tins: list[str]) -> set[str]:

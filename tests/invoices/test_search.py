@@ -57,7 +57,8 @@ def found(company, text) -> list[str]:
     ("text", "expected"),
     [
         ("5678", ["digital"]),  # the last digits of a 20-digit 数电 number
-        ("26352000000012345678", ["digital"]),
+        ("26352000000012345678", ["digital"]),  # a whole number
+        ("263520000000123456789", []),  # longer than any number
         ("966722", ["legacy"]),  # part of an 8-digit number
         ("0015001", ["legacy"]),  # part of the 发票代码
         ("776049653", ["digital"]),  # part of the supplier's taxpayer ID
