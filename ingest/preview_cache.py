@@ -11,9 +11,9 @@ from django.conf import settings
 from PIL import Image
 
 from ingest.models import StoredFile
-from ingest.previews import preview_picture
+from ingest.previews import page_count, preview_picture
 from ingest.storage import private_directory, read_blob
-from sandbox import run_isolated
+from sandbox import UnsafeFile, run_isolated
 
 THUMB_SIDE = 360
 SIZES = ("full", "thumb")
@@ -60,6 +60,24 @@ def page_picture(stored: StoredFile, page: int, size: str = "full") -> tuple[byt
             return None
     _keep(stored.sha256, page, size, picture)
     return picture
+
+
+def pages_of(stored: StoredFile) -> int:
+    """How many pages the original has, counted once (in a child process) and kept beside its
+    pictures."""
+    kept = _folder(stored.sha256) / "pages"
+    if kept.is_file():
+        return int(kept.read_text())
+    limits = settings.PARSER_LIMITS["preview"]
+    try:
+        count = run_isolated(page_count, read_blob(stored.sha256), stored.media, limits=limits)
+    except UnsafeFile:
+        return 1
+    private_directory(kept.parent)
+    partial = kept.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(str(count))
+    partial.replace(kept)
+    return count
 
 
 def _thumbnail(data: bytes, kind: str) -> tuple[bytes, str]:

@@ -10,11 +10,13 @@ from PIL import Image, ImageDraw
 
 from ingest import sniff
 from ingest.extract.base import ExtractError
-from ingest.extract.images import load_image_page, render_pdf_page
+from ingest.extract.images import load_image_page, pdf_page_count, render_pdf_page
+from ingest.extract.ofd import page_layout
 from ingest.ofd_picture import cjk_font, ofd_page_image
 
 PREVIEW_DPI = 150
 MAX_SIDE = 2400
+MAX_VIEWER_PAGES = 500
 
 
 def preview_picture(data: bytes, media: str, page: int) -> tuple[bytes, str] | None:
@@ -40,6 +42,24 @@ def preview_picture(data: bytes, media: str, page: int) -> tuple[bytes, str] | N
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format=kind.upper(), **({"quality": 85} if kind == "jpeg" else {}))
     return buffer.getvalue(), kind
+
+
+def page_count(data: bytes, media: str) -> int:
+    """How many pages the viewer can turn: a PDF's, a TIFF's or an OFD's pages, one for anything
+    else; 1 for a file too damaged to count (its one page is then blank)."""
+    try:
+        if media == sniff.PDF:
+            return max(1, pdf_page_count(data))
+        if media == sniff.TIFF:
+            pages = 0
+            while load_image_page(data, pages) is not None and pages < MAX_VIEWER_PAGES:
+                pages += 1
+            return max(1, pages)
+        if media == sniff.OFD:
+            return max(1, len(page_layout(data)[1]))
+    except ExtractError:
+        return 1
+    return 1
 
 
 def _label(text: str) -> Image.Image:

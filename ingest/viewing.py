@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.urls import reverse
 
-from ingest import sniff
+from ingest import preview_cache, sniff
 from ingest.downloads import download_name
 from ingest.models import StoredFile
 
@@ -22,8 +22,9 @@ def rate_percent(rate) -> str:
 
 
 def viewer_context(stored: StoredFile, *, first_page: int = 0, values: dict | None = None, lines=()) -> dict:
-    page_url = ""
+    page_url, pages = "", 1
     if stored.media in PICTURED:
+        pages = preview_cache.pages_of(stored)
         page_url = reverse("stored_file_page", args=[stored.pk, 0]).replace("/0.png", "/__PAGE__.png")
     xml = None
     if stored.media == sniff.XML and values is not None:
@@ -32,7 +33,8 @@ def viewer_context(stored: StoredFile, *, first_page: int = 0, values: dict | No
             "lines": [{**line, "rate_percent": rate_percent(line.get("rate", ""))} for line in lines],
         }
     return {
-        "first_page": first_page,
+        "first_page": min(first_page, pages - 1),
+        "pages": pages,
         "page_url": page_url,
         "first_src": page_url.replace("__PAGE__", str(first_page)),
         "download_url": reverse("stored_file", args=[stored.pk]),

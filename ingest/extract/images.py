@@ -153,6 +153,14 @@ def load_image_page(data: bytes, index: int, *, max_pixels: int = MAX_PIXELS) ->
         raise ExtractError("corrupt") from error
 
 
+def pdf_page_count(data: bytes) -> int:
+    document = _opened_pdf(data)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
 def _opened_pdf(data: bytes) -> pdfium.PdfDocument:
     if not data:
         raise ExtractError("empty")

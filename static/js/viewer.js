@@ -1,5 +1,4 @@
-// The original's viewer: turn pages, zoom, fit to width and rotate. A page past the last one
-// answers 404 and the viewer stays where it was.
+// The original's viewer: turn pages (as many as the original has), zoom, fit to width and rotate.
 (function () {
   document.querySelectorAll("[data-viewer]").forEach((viewer) => {
     const image = viewer.querySelector("[data-page-image]");
@@ -17,20 +16,20 @@
       viewer.dataset.zoom = String(zoom);
       viewer.dataset.turns = String(turns);
     };
+    const pages = Number(viewer.dataset.pages || 1);
+    const prev = viewer.querySelector("[data-act=prev]");
+    const next = viewer.querySelector("[data-act=next]");
+    const label = () => {
+      shown.textContent = viewer.dataset.pageLabel.replace("{page}", page + 1).replace("{pages}", pages);
+      prev.disabled = page <= 0;
+      next.disabled = page >= pages - 1;
+    };
     const go = (wanted) => {
-      if (wanted < 0) return;
-      const source = pageUrl.replace("__PAGE__", String(wanted));
-      fetch(source, { method: "HEAD", credentials: "same-origin" }).then((answer) => {
-        if (!answer.ok) {
-          shown.textContent = viewer.dataset.noMore;
-          setTimeout(() => { shown.textContent = viewer.dataset.pageLabel.replace("{page}", page + 1); }, 1500);
-          return;
-        }
-        page = wanted;
-        image.src = source;
-        viewer.dataset.page = String(page);
-        shown.textContent = viewer.dataset.pageLabel.replace("{page}", page + 1);
-      });
+      if (wanted < 0 || wanted >= pages) return;
+      page = wanted;
+      image.src = pageUrl.replace("__PAGE__", String(page));
+      viewer.dataset.page = String(page);
+      label();
     };
     const acts = {
       prev: () => go(page - 1),
@@ -44,6 +43,7 @@
       button.addEventListener("click", () => acts[button.dataset.act]());
     });
     viewer.dataset.page = String(page);
+    label();
     draw();
   });
 })();

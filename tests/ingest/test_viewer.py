@@ -68,6 +68,8 @@ def test_an_ofd_page_is_drawn_once_and_kept(accountant, company, browser_as, mon
     assert thumb["Content-Type"] == "image/jpeg"
     assert max(Image.open(io.BytesIO(thumb.content)).size) == preview_cache.THUMB_SIDE
     assert client.get(reverse("stored_file_page", args=[stored.pk, 3])).status_code == 404
+    assert preview_cache.pages_of(stored) == 1  # counted once, then read from beside the pictures
+    assert (preview_cache._folder(stored.sha256) / "pages").read_text() == "1"
     bad = client.get(url + "?size=huge")
     assert (bad.status_code, bad.content.decode()) == (400, "未知的图片尺寸：请选择 full 或 thumb。")
 
@@ -94,3 +96,19 @@ def test_an_xml_card_shows_the_invoice_it_states(accountant, company, browser_as
     article = page[page.index('<article class="xml-invoice"') : page.index("</article>")]
     assert spec.number in article and spec.seller_name in article and str(spec.total) in article
     assert 'download="数电.xml"' in page
+
+
+def test_the_viewer_turns_as_many_pages_as_a_pdf_has(accountant, company, browser_as):  # noqa: F811
+    from tests.fixtures.invoice_pdfs import digital_invoice, generated_pdf
+
+    company.auto_confirm_capture = False
+    company.save()
+    client = browser_as(accountant)
+    invoices = [
+        replace(digital_invoice(index), buyer_tin=company.tin, buyer_name=company.name) for index in (1, 2)
+    ]
+    upload(client, ("两张.pdf", generated_pdf("bought", invoices).data))
+    jobs = run_all(IngestJob.objects.get().batch)
+    card = next(job for job in jobs if job.state == "needs_review")
+    page = client.get(reverse("capture_job", args=[card.pk])).text
+    assert 'data-pages="2"' in page
