@@ -175,3 +175,17 @@ def test_a_duplicates_refusal_names_the_number_and_the_time_in_beijing(company_a
             "这张发票已在台账中：37820761（代码 044031900211），开票日期 2026-05-14，价税合计 1,130.00，"
             "由 bob 于 2026-04-01 01:30 录入。"
         )
+
+
+def test_a_legacy_invoices_page_shows_its_number_and_code_not_the_matching_key(company_a, bob, browser_as):
+    from invoices.models import Invoice
+    from tests.invoices.test_services import make_invoice
+
+    invoice = make_invoice(company_a, bob)
+    Invoice.objects.filter(pk=invoice.pk).update(
+        code="044031900211", number="37820761", digital_number="", identity="044031900211:37820761"
+    )
+    page = browser_as(bob).get(f"/invoices/{invoice.pk}/").content.decode()
+    title = page[page.index("<title>") : page.index("</title>") + 8]
+    assert title == "<title>37820761（代码 044031900211） · 发票台</title>"
+    assert "044031900211:37820761" not in page
