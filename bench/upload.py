@@ -51,6 +51,28 @@ def upload(session: requests.Session, base: str, files: list[Path]) -> tuple[flo
     return time.monotonic() - started, answer.url
 
 
+def timed(session: requests.Session, url: str) -> tuple[float, requests.Response]:
+    started = time.monotonic()
+    answer = session.get(url)
+    answer.raise_for_status()
+    return time.monotonic() - started, answer
+
+
+def review_card(session: requests.Session, base: str) -> None:
+    """The first card of the queue of a photo: the page, its picture drawn, then kept."""
+    queue = session.get(f"{base}/capture/review/").text
+    rows = [row for row in queue.split("<tr data-card>")[1:] if re.search(r"\.(jpg|png) ", row)]
+    card = re.search(r'href="(/capture/jobs/\d+/)"', rows[0])[1]
+    page_seconds, page = timed(session, base + card)
+    picture = re.search(r'data-page-image[^>]*src="([^"]+)"', page.text)[1]
+    drawn, first = timed(session, base + picture)
+    kept, _again = timed(session, base + picture)
+    print(
+        f"review card {card}: page {page_seconds:.2f} s; its picture ({len(first.content) // 1024} kB) "
+        f"drawn in {drawn:.2f} s, then {kept:.3f} s from the kept copy"
+    )
+
+
 def main() -> None:
     files = sample_files()
     if not files:
@@ -96,6 +118,7 @@ def main() -> None:
             ]
             counts = {state: states.count(state) for state in states}
             print(f"every file read after {done:.2f} s: {counts}")
+            review_card(session, base)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
