@@ -1,24 +1,14 @@
 """What the viewer of an original shows: the pages of a PDF, an image or an OFD as pictures, or
 a 数电 XML as the invoice it states (it has no pages to draw)."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.urls import reverse
 
 from ingest import preview_cache, sniff
 from ingest.downloads import download_name
 from ingest.models import StoredFile
+from invoices.rates import rate_percent
 
 PICTURED = (sniff.PDF, sniff.OFD, *sniff.IMAGES)
-
-
-def rate_percent(rate) -> str:
-    """0.13 as 13%, 0.015 as 1.5%; what cannot be read as a rate is shown as it is."""
-    try:
-        value = Decimal(str(rate))
-    except (InvalidOperation, ValueError):
-        return str(rate or "")
-    return f"{(value * 100).normalize():f}%" if value <= 1 else str(rate)
 
 
 def viewer_context(stored: StoredFile, *, first_page: int = 0, values: dict | None = None, lines=()) -> dict:
@@ -30,7 +20,7 @@ def viewer_context(stored: StoredFile, *, first_page: int = 0, values: dict | No
     if stored.media == sniff.XML and values is not None:
         xml = {
             **values,
-            "lines": [{**line, "rate_percent": rate_percent(line.get("rate", ""))} for line in lines],
+            "lines": [{**line, "rate_percent": rate_percent(str(line.get("rate", "")))} for line in lines],
         }
     return {
         "first_page": min(first_page, pages - 1),

@@ -11,7 +11,6 @@ from PIL import Image
 from ingest import preview_cache
 from ingest.downloads import download_name
 from ingest.models import IngestJob, StoredFile
-from ingest.viewing import rate_percent
 from tests.fixtures import einvoices
 from tests.fixtures.einvoices import DIGITAL_SPEC, LEGACY_SPEC
 from tests.ingest.test_pipeline import run_all
@@ -30,13 +29,6 @@ from tests.ingest.test_views import accountant, company, upload  # noqa: F401 (f
 )
 def test_an_original_downloads_under_its_own_name(name, media, downloaded):
     assert download_name(StoredFile(name=name, media=media)) == downloaded
-
-
-@pytest.mark.parametrize(
-    ("rate", "shown"), [("0.13", "13%"), ("0.015", "1.5%"), ("0.06", "6%"), ("免税", "免税")]
-)
-def test_a_line_rate_reads_as_a_percentage(rate, shown):
-    assert rate_percent(rate) == shown
 
 
 def test_the_download_keeps_the_chinese_name(accountant, company, browser_as):  # noqa: F811
