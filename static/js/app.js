@@ -26,7 +26,12 @@ function labelTableCells(root) {
     table.querySelectorAll("tbody tr").forEach((row) => {
       let column = 0;
       Array.from(row.children).forEach((cell) => {
-        if (!cell.hasAttribute("data-label") && headings[column]) cell.setAttribute("data-label", headings[column]);
+        const blank = !cell.textContent.trim() && !cell.querySelector("input, select, button, a, img");
+        if (blank) cell.setAttribute("data-blank", "");  // a phone shows no label for an empty cell
+        const spansAll = (cell.colSpan || 1) >= headings.length;  // "nothing here" across the table
+        if (!blank && !spansAll && !cell.hasAttribute("data-label") && headings[column]) {
+          cell.setAttribute("data-label", headings[column]);
+        }
         column += cell.colSpan || 1;
       });
     });

@@ -17,5 +17,12 @@
     const padding = parseFloat(getComputedStyle(element).paddingTop) + parseFloat(getComputedStyle(element).paddingBottom);
     if (box.height - padding > line * 1.8) found.push(`"${element.textContent.trim().slice(0, 30)}" wraps onto ${Math.round((box.height - padding) / line)} lines`);
   }
+  if (window.innerWidth <= 640) {  // rows shown as cards: no label without a value beside it
+    for (const cell of document.querySelectorAll("td[data-label]")) {
+      if (getComputedStyle(cell).display === "none") continue;
+      const empty = !cell.textContent.trim() && !cell.querySelector("input, select, button, a, img");
+      if (empty || cell.classList.contains("empty")) found.push(`a card shows "${cell.dataset.label}" with nothing beside it`);
+    }
+  }
   return found;
 })()

@@ -52,6 +52,8 @@ def test_the_queue_shows_number_seller_amount_date_and_a_thumbnail(accountant, r
     assert f"{DIGITAL_SPEC.total:,.2f}" in html
     assert f'src="/capture/files/{job.stored_file_id}/page/0.png?size=thumb"' in html
     assert f'name="job" value="{job.pk}"' in html
+    assert card["to_check"] == []  # the XML states every field: nothing read uncertainly
+    assert "各字段均已确定识别：核对后可单独确认，或与选中的卡片一起确认" in html
 
 
 def test_cards_whose_only_doubt_is_certainty_are_confirmed_together(accountant, reviewed, browser_as):  # noqa: F811
