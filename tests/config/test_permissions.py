@@ -31,12 +31,19 @@ def test_start_up_takes_group_and_other_access_away(tmp_path):
     for directory in (data, *data.rglob("*"), backups, *backups.rglob("*"), elsewhere):
         if directory.is_dir():
             directory.chmod(0o755)
-    env = {
-        **os.environ,
+    env = {  # only what start-up reads: nothing an earlier test left in this process's environment
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "SECRET_KEY": os.environ.get(
+            "SECRET_KEY", "test-only-key-never-used-outside-the-test-suite-0123456789"
+        ),
+        "ALLOWED_HOSTS": "testserver",
+        "DEBUG": "false",
         "DATA_DIR": str(data),
         "BACKUP_DIR": str(backups),
         "DATABASE_URL": f"sqlite:///{elsewhere / 'books.sqlite3'}",
     }
+    before = set(tmp_path.rglob("*"))
     result = subprocess.run(
         [sys.executable, "manage.py", "tighten_permissions"],
         cwd=BASE_DIR,
@@ -47,6 +54,11 @@ def test_start_up_takes_group_and_other_access_away(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    made = {
+        path.relative_to(tmp_path).as_posix(): oct(path.stat().st_mode & 0o777)
+        for path in set(tmp_path.rglob("*")) - before
+    }
+    assert made == {"data/uploading": "0o700"}  # what start-up makes is owner-only from the start
     assert "made 14 files and directories readable by their owner only" in result.stdout
 
     def mode(path: Path) -> int:
